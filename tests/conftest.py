@@ -1,0 +1,59 @@
+"""Shared fixtures: small messy landing files written by hand, in a temporary folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def make_id(county: str, birth: str, seq: str) -> str:
+    """A valid resident ID number (computed here independently of ingest.normalise)."""
+    first17 = f"{county}{birth}{seq}"
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8", trailing_comma=False):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    end = "," if trailing_comma else ""
+    lines = [",".join(header) + end] + [",".join(r) + end for r in rows]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list[object]], title_rows: list[str | None] = ()):
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": dt.datetime(2024, 1, 1)})
+    ws = wb.add_worksheet()
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    r = 0
+    for title in title_rows:
+        if title:
+            ws.merge_range(r, 0, r, len(header) - 1, title)
+        r += 1
+    for j, h in enumerate(header):
+        ws.write_string(r, j, h)
+    for row in rows:
+        r += 1
+        for j, v in enumerate(row):
+            if isinstance(v, dt.date):
+                ws.write_datetime(r, j, dt.datetime(v.year, v.month, v.day), date_fmt)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, j, v)
+            elif v is not None:
+                ws.write_string(r, j, v)
+    wb.close()
+    return path
+
+
+@pytest.fixture
+def pii_key(monkeypatch):
+    monkeypatch.setenv("TALENT_PII_KEY", "test-key-not-secret")
+    return "test-key-not-secret"
