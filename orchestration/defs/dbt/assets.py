@@ -1,0 +1,32 @@
+"""dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.defs.dbt.resources import dbt_project
+from orchestration.defs.dbt.translator import TalentDbtTranslator
+from orchestration.settings import WarehouseSettings
+
+
+def dbt_build_args(settings: WarehouseSettings) -> list[str]:
+    """The one dbt invocation of a run (pure: unit-tested)."""
+    args = ["build", "--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+    if settings.full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=TalentDbtTranslator(),
+    name="dbt_models",
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings):
+    os.environ["TALENT_BUILD_DB"] = str(settings.build_db)  # read by dbt_project/profiles.yml
+    yield from dbt.cli(dbt_build_args(settings), context=context).stream()

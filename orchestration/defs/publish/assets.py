@@ -1,0 +1,43 @@
+"""The published warehouse file: replaced atomically once every blocking check has passed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+
+from orchestration.defs.dbt.assets import dbt_models
+from orchestration.defs.ingest.assets import raw_key
+from orchestration.settings import WarehouseSettings
+
+PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
+MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    deps=[*MART_KEYS, raw_key("load_ledger"), raw_key("quarantine")],
+    group_name="publish",
+    kinds={"duckdb"},
+    description="The analysts' file: schemas `marts` and `audit` only, no personal data, DuckDB "
+    "storage v1.5.0; swapped in with os.replace when the run's blocking checks have passed.",
+)
+def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSettings):
+    from orchestration.publish import publish
+
+    report = publish(settings.build_db, settings.warehouse, context.run_id, settings.as_of_date)
+    context.log.info("published %s (%d tables, %d bytes)", report.path, len(report.tables), report.bytes)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(report.path)),
+            "as_of_date": dg.MetadataValue.text(settings.as_of_date.isoformat()),
+            "bytes": dg.MetadataValue.int(report.bytes),
+            "tables": dg.MetadataValue.json(report.tables),
+        }
+    )
+
+
+# Nightly at 02:00: a published file older than 26 hours means a night was missed.
+published_freshness = dg.build_last_update_freshness_checks(
+    assets=[PUBLISHED_KEY], lower_bound_delta=timedelta(hours=26)
+)

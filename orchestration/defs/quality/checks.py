@@ -1,0 +1,54 @@
+"""Great Expectations suites as Dagster asset checks, next to the assets they check.
+
+Each suite of :mod:`expectations.runner` becomes one check on the asset whose table it reads;
+blocking suites stop everything downstream of that asset in the run, the publish included.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from expectations.runner import SUITES
+from orchestration.settings import WarehouseSettings
+
+
+def _asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(table.split("."))
+
+
+def _make_check(name: str, spec) -> dg.AssetChecksDefinition:
+    tables = list(spec.tables)
+
+    @dg.asset_check(
+        asset=_asset_key(tables[0]),
+        name=f"ge_{name}",
+        blocking=spec.blocking,
+        additional_deps=[_asset_key(t) for t in tables[1:]],
+        description=spec.description,
+    )
+    def _check(settings: WarehouseSettings) -> dg.AssetCheckResult:
+        from expectations.runner import run_suite
+
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+        try:
+            result = run_suite(con, name)
+        finally:
+            con.close()
+        return dg.AssetCheckResult(
+            passed=result.success,
+            severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
+            description=None if result.success else "; ".join(
+                f"{f.get('expectation')}: {f.get('column', '')} {f.get('unexpected', '')}".strip()
+                for f in result.failed[:5]
+            ),
+            metadata={
+                "evaluated": dg.MetadataValue.int(result.evaluated),
+                "failed": dg.MetadataValue.json(result.failed[:20]),
+            },
+        )
+
+    return _check
+
+
+quality_checks = [_make_check(name, spec) for name, spec in SUITES.items()]

@@ -1,0 +1,23 @@
+"""The nightly job and its schedule: everything, in process, at 02:00 department time."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.settings import TIMEZONE
+
+nightly_refresh = dg.define_asset_job(
+    name="nightly_refresh",
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="landing -> ingest -> raw -> dbt build -> checks -> publish",
+    tags={"dagster/concurrency_key": "talent_warehouse_build"},  # one writer of the build DB
+)
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="nightly_refresh_0200",
+    job=nightly_refresh,
+    cron_schedule="0 2 * * *",
+    execution_timezone=str(TIMEZONE),
+    description="Every night at 02:00 Asia/Shanghai.",
+)

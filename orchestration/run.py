@@ -1,0 +1,115 @@
+"""Run the nightly job in this process: what `talent refresh` and the benchmark call."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.settings import WarehouseSettings
+
+
+class BuildBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def build_lock(build_dir: Path):
+    """One refresh at a time per build directory (DuckDB allows a single writer)."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with (build_dir / "refresh.lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildBusy(f"another refresh is running on {build_dir}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    published: bool
+    run_id: str
+    seconds: float
+    failed_checks: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    ingest_summary: str = ""
+
+    def describe(self) -> str:
+        lines = [f"run {self.run_id}: {'published' if self.published else 'NOT published'} "
+                 f"in {self.seconds:.1f} s"]
+        if self.ingest_summary:
+            lines.append(f"  ingest: {self.ingest_summary}")
+        lines += [f"  failed check: {c}" for c in self.failed_checks]
+        lines += [f"  failed step: {s}" for s in self.failed_steps]
+        return "\n".join(lines)
+
+
+def _instance():
+    import dagster as dg
+
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def refresh(settings: WarehouseSettings) -> RefreshOutcome:
+    from orchestration.defs.publish.assets import PUBLISHED_KEY
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("nightly_refresh")
+    started = time.perf_counter()
+    with build_lock(settings.build_dir):
+        result = job.execute_in_process(
+            run_config=settings.run_config(), instance=_instance(), raise_on_error=False
+        )
+    seconds = time.perf_counter() - started
+    published = any(
+        m.asset_key == PUBLISHED_KEY for m in result.get_asset_materialization_events_as_materializations()
+    ) if hasattr(result, "get_asset_materialization_events_as_materializations") else any(
+        e.asset_key == PUBLISHED_KEY for e in result.asset_materializations_for_node("published_warehouse")
+    )
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}: {e.check_name}"
+        + (f" ({e.description})" if getattr(e, "description", None) else "")
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    step_seconds = step_durations(result.all_events)
+    summary = ""
+    for e in result.all_events:
+        if e.is_step_materialization and e.asset_key and e.asset_key.path == ["raw", "load_ledger"]:
+            md = e.event_specific_data.materialization.metadata
+            summary = md["summary"].value if "summary" in md else ""
+    return RefreshOutcome(
+        success=result.success and published,
+        published=published,
+        run_id=result.run_id,
+        seconds=seconds,
+        failed_checks=failed_checks,
+        failed_steps=failed_steps,
+        step_seconds=step_seconds,
+        ingest_summary=summary,
+    )
+
+
+def step_durations(events) -> dict[str, float]:
+    """Seconds per step, from Dagster's own run events (STEP_START .. STEP_SUCCESS/FAILURE)."""
+    start: dict[str, float] = {}
+    out: dict[str, float] = {}
+    for e in events:
+        if e.step_key is None:
+            continue
+        if e.event_type_value == "STEP_START":
+            start[e.step_key] = e.timestamp
+        elif e.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and e.step_key in start:
+            out[e.step_key] = round(e.timestamp - start[e.step_key], 3)
+    return out
