@@ -1,0 +1,49 @@
+-- One row per certificate: its latest landed version. Files apply in order of
+-- (export_date, file_name, source_file, row number); for the same certificate_no the later row
+-- wins, which is how corrections and revocations arrive.
+
+with
+
+certifications as (
+    select * from {{ ref('stg_raw__certifications') }}
+),
+
+latest as (
+    select
+        *,
+        count(*) over by_certificate as landed_versions
+    from certifications
+    window by_certificate as (partition by certificate_no)
+    qualify row_number() over (
+        partition by certificate_no
+        order by export_date desc, file_name desc, source_file desc, source_row_number desc
+    ) = 1
+),
+
+final as (
+    select
+        certificate_no,
+        person_key,
+        gender,
+        birth_date,
+        occupation_code,
+        occupation_name,
+        skill_level,
+        level_rank,
+        issue_date,
+        assessor_name,
+        assessor_type,
+        region_code,
+        employer,
+        employer_type,
+        status,
+        status = '有效' as is_valid,
+        landed_versions,
+        load_id,
+        source_file,
+        export_date,
+        source_row_number
+    from latest
+)
+
+select * from final
