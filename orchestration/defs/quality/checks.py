@@ -4,7 +4,6 @@ Each suite of :mod:`expectations.runner` becomes one check on the asset whose ta
 blocking suites stop everything downstream of that asset in the run, the publish included.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb
@@ -15,6 +14,13 @@ from orchestration.settings import WarehouseSettings
 
 def _asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(table.split("."))
+
+
+def _describe(failure: dict) -> str:
+    """One line per failed expectation: what, on which columns, a few offending values or rows."""
+    where = ",".join(failure.get("columns") or [])
+    example = failure.get("unexpected_values") or failure.get("unexpected_rows") or failure.get("error") or ""
+    return f"{failure.get('frame')}: {failure.get('expectation')}({where}) {example}".strip()
 
 
 def _make_check(name: str, spec) -> dg.AssetChecksDefinition:
@@ -38,10 +44,7 @@ def _make_check(name: str, spec) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=result.success,
             severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
-            description=None if result.success else "; ".join(
-                f"{f.get('expectation')}: {f.get('column', '')} {f.get('unexpected', '')}".strip()
-                for f in result.failed[:5]
-            ),
+            description=None if result.success else "; ".join(_describe(f) for f in result.failed[:5]),
             metadata={
                 "evaluated": dg.MetadataValue.int(result.evaluated),
                 "failed": dg.MetadataValue.json(result.failed[:20]),

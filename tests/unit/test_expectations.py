@@ -1,0 +1,689 @@
+"""The data-quality suites on a small hand-built build database.
+
+Good data passes every suite; each kind of bad data fails exactly the expectation written for it.
+Great Expectations is imported once, by the first suite run of the session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations import SUITES, SuiteResult, run_suite
+from expectations import suites as s
+
+ROOT = Path(__file__).resolve().parents[2]
+UNITS = s.unit_codes()
+TARGETS = s.ratio_targets()
+DATES = ("2023-12-31", "2024-12-31", "2025-06-30")
+NEW_CITY = "659012"  # no skilled persons on the first as-of date: ratio null
+L1, L2 = "a" * 64, "b" * 64  # load ids (sha256 of the file bytes)
+FILE_A = "certifications/2024-01-05/a.csv"
+FILE_B = "certifications/2024-02-01/b.xlsx"
+L_TRAININGS, FILE_T = "d" * 64, "trainings/2024-01-05/t.csv"
+
+
+def _person_key(n: int) -> str:
+    return f"{n:064x}"
+
+
+def _certificate_no(level_digit: int, serial: int) -> str:
+    """Current format: Y and 21 digits, the 16th of which is the level digit."""
+    return f"Y{serial:015d}{level_digit}{0:05d}"
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema raw")
+    con.execute(
+        """
+        create table raw.certifications (
+            load_id varchar, source_file varchar, file_name varchar, export_date date, row_number integer,
+            certificate_no varchar, person_key varchar, gender varchar, birth_date date,
+            occupation_code varchar, occupation_name varchar, skill_level varchar, level_rank integer,
+            issue_date date, assessor_name varchar, assessor_type varchar, region_code varchar,
+            employer varchar, employer_type varchar, status varchar)
+        """
+    )
+    # rows 2, 3 and 5 of a.csv loaded; row 4 quarantined (two problems in it)
+    certificates = [
+        (2, _certificate_no(3, 1), _person_key(1), "6-18-02-04", "高级工", 3, "2021-05-01", "650100", "有效"),
+        (3, "S-OLD-0042", _person_key(2), None, "初级工", 1, "1998-03-02", "659001", "撤销"),
+        (
+            5,
+            _certificate_no(1, 2),
+            _person_key(3),
+            "6-31-01-03",
+            "高级技师",
+            5,
+            "2024-11-30",
+            "654300",
+            "有效",
+        ),
+    ]
+    con.executemany(
+        "insert into raw.certifications values (?, ?, 'a.csv', date '2024-01-05', ?, ?, ?, '男',"
+        " date '1985-06-01', ?, '焊工', ?, ?, ?::date, '某评价机构', '技工院校', ?, '某公司', '民营企业', ?)",
+        [(L1, FILE_A, *row) for row in certificates],
+    )
+    for source in s.RECONCILED_SOURCES[1:]:  # only the lineage columns matter here
+        con.execute(f"create table raw.{source} (load_id varchar, source_file varchar, row_number integer)")
+    con.execute(
+        f"insert into raw.trainings values ('{L_TRAININGS}', '{FILE_T}', 2), ('{L_TRAININGS}', '{FILE_T}', 3)"
+    )
+    con.execute(
+        """
+        create table raw.load_ledger (
+            load_id varchar, source varchar, source_file varchar, file_name varchar, export_date date,
+            file_bytes bigint, rows_landed integer, rows_loaded integer, rows_quarantined integer,
+            status varchar, message varchar, duplicate_of varchar, run_id varchar, loaded_at timestamp)
+        """
+    )
+    con.execute(
+        f"""
+        insert into raw.load_ledger values
+        ('{L1}', 'certifications', '{FILE_A}', 'a.csv', '2024-01-05', 900, 4, 3, 1, 'loaded', null, null,
+         'r1', now()),
+        ('{L2}', 'certifications', '{FILE_B}', 'b.xlsx', '2024-02-01', 5000, 2, 0, 2, 'rejected',
+         'missing required column 证书编号', null, 'r1', now()),
+        ('{L1}', 'certifications', 'certifications/2024-03-01/copy.csv', 'copy.csv', '2024-03-01', 900,
+         null, 0, 0, 'duplicate', null, '{FILE_A}', 'r2', now()),
+        (null, 'certifications', 'certifications/2024-03-01/notes.txt', 'notes.txt', '2024-03-01',
+         12, 0, 0, 0, 'skipped', 'not .csv or .xlsx', null, 'r2', now()),
+        ('{L_TRAININGS}', 'trainings', '{FILE_T}', 't.csv', '2024-01-05', 300, 2, 2, 0,
+         'loaded', null, null, 'r1', now())
+        """
+    )
+    con.execute(
+        """
+        create table raw.quarantine (
+            load_id varchar, source varchar, source_file varchar, export_date date, row_number integer,
+            column_name varchar, reason varchar, value varchar, run_id varchar, quarantined_at timestamp)
+        """
+    )
+    con.execute(
+        f"""
+        insert into raw.quarantine values
+        ('{L1}', 'certifications', '{FILE_A}', '2024-01-05', 4, 'id_number', 'check digit', null, 'r1', now()),
+        ('{L1}', 'certifications', '{FILE_A}', '2024-01-05', 4, 'skill_level', 'unknown level', '九级',
+         'r1', now()),
+        ('{L2}', 'certifications', '{FILE_B}', '2024-02-01', 2, 'certificate_no', 'missing column', null,
+         'r1', now()),
+        ('{L2}', 'certifications', '{FILE_B}', '2024-02-01', 3, 'certificate_no', 'missing column', null,
+         'r1', now())
+        """
+    )
+
+
+def _create_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema marts")
+    con.execute(
+        """
+        create table marts.mart_high_skill_ratio (
+            as_of_date date, region_code varchar, region_name varchar, skilled_persons bigint,
+            high_skilled_persons bigint, high_skill_ratio double, is_year_end boolean)
+        """
+    )
+    rows = []
+    for d, as_of in enumerate(DATES):
+        for i, code in enumerate(UNITS):
+            skilled = 0 if (code == NEW_CITY and d == 0) else 1000 + 37 * i + d
+            high = skilled * (15 + i) // 100
+            ratio = high / skilled if skilled else None
+            rows.append((as_of, code, f"unit {code}", skilled, high, ratio, as_of.endswith("-12-31")))
+    con.executemany("insert into marts.mart_high_skill_ratio values (?::date, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(
+        f"""
+        insert into marts.mart_high_skill_ratio
+        select as_of_date, '{s.REGION_CODE}', '新疆维吾尔自治区', sum(skilled_persons),
+            sum(high_skilled_persons), sum(high_skilled_persons) / sum(skilled_persons), any_value(is_year_end)
+        from marts.mart_high_skill_ratio group by as_of_date
+        """
+    )
+    con.execute(
+        """
+        create table marts.mart_target_progress (
+            indicator_id varchar, region_code varchar, region_name varchar, target_year integer,
+            target_ratio double, latest_as_of_date date, latest_ratio double, skilled_persons bigint,
+            high_skilled_persons bigint, gap_pp double, trend_pp_per_year double, projected_ratio double,
+            on_track boolean, additional_high_skilled_needed bigint, status varchar)
+        """
+    )
+    rows = []
+    for indicator_id, target, year in TARGETS:
+        for i, code in enumerate([s.REGION_CODE, *UNITS]):
+            if code == NEW_CITY:
+                rows.append((indicator_id, code, year, target, None, None, None, None, None, "no_data"))
+                continue
+            latest = 0.15 + 0.01 * i
+            gap = round(100 * (target - latest), 2)  # the mart may round; within tolerance
+            status = "met" if latest >= target else ("on_track" if i % 2 else "off_track")
+            rows.append(
+                (indicator_id, code, year, target, DATES[-1], latest, 1000, int(1000 * latest), gap, status)
+            )
+    con.executemany(
+        "insert into marts.mart_target_progress values (?, ?, 'name', ?, ?, ?::date, ?, ?, ?, ?, 1.0, 0.3,"
+        " true, 10, ?)",
+        rows,
+    )
+
+
+def _refresh_region_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the 650000 rows the sum of the unit rows again, so a test isolates one fault."""
+    con.execute(
+        f"""
+        update marts.mart_high_skill_ratio r set
+            skilled_persons = u.skilled, high_skilled_persons = u.high, high_skill_ratio = u.high / u.skilled
+        from (select as_of_date, sum(skilled_persons) as skilled, sum(high_skilled_persons) as high
+              from marts.mart_high_skill_ratio where region_code <> '{s.REGION_CODE}' group by as_of_date) u
+        where r.region_code = '{s.REGION_CODE}' and r.as_of_date = u.as_of_date
+        """
+    )
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    """The good build database, built once; each test gets an in-memory copy to spoil."""
+    path = tmp_path_factory.mktemp("expectations") / "build.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        _create_raw(connection)
+        _create_marts(connection)
+    return path
+
+
+@pytest.fixture
+def con(template_db):
+    connection = duckdb.connect()
+    connection.execute(f"attach '{template_db}' as template (read_only)")
+    connection.execute("copy from database template to memory")
+    connection.execute("detach template")
+    yield connection
+    connection.close()
+
+
+def failures(result: SuiteResult) -> set[tuple[str, str, tuple[str, ...]]]:
+    return {(f["frame"], f["expectation"], tuple(f.get("columns", ()))) for f in result.failed}
+
+
+def only_failure(result: SuiteResult) -> dict:
+    assert not result.success
+    assert len(result.failed) == 1, result.failed
+    return result.failed[0]
+
+
+# --- registry and good data ------------------------------------------------------------------------
+
+
+def test_registry_shape_and_blocking_flags():
+    assert set(SUITES) == {
+        "raw_certifications",
+        "raw_certifications_advisory",
+        "ledger_reconciliation",
+        "mart_high_skill_ratio",
+        "mart_target_progress",
+    }
+    assert {name for name, spec in SUITES.items() if not spec.blocking} == {"raw_certifications_advisory"}
+    assert SUITES["mart_high_skill_ratio"].tables == ("marts.mart_high_skill_ratio",)
+    assert SUITES["ledger_reconciliation"].tables == (
+        "raw.load_ledger",
+        "raw.quarantine",
+        "raw.certifications",
+        "raw.trainings",
+        "raw.competitions",
+        "raw.honours",
+        "raw.carriers",
+        "raw.graduates",
+    )
+    for spec in SUITES.values():
+        assert spec.name and spec.description and spec.tables
+        assert all(t.split(".")[0] in {"raw", "marts"} for t in spec.tables)
+
+
+def test_package_import_does_not_import_great_expectations():
+    code = "import sys, expectations; assert 'great_expectations' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_suites_read_only_their_declared_tables(con):
+    import great_expectations.expectations as gxe
+
+    for name, spec in SUITES.items():
+        for frame in spec():
+            assert frame.expectations and all(isinstance(e, gxe.Expectation) for e in frame.expectations)
+            referenced = set(re.findall(r"\b(?:raw|marts)\.\w+", frame.sql))
+            assert referenced <= set(spec.tables), (name, frame.name, referenced)
+
+
+@pytest.mark.parametrize("suite", sorted(SUITES))
+def test_good_data_passes(con, suite):
+    result = run_suite(con, suite)
+    assert result.failed == []
+    assert result.success is True
+    assert result.suite == suite
+    assert result.evaluated == sum(len(frame.expectations) for frame in SUITES[suite]())
+
+
+# --- raw.certifications ----------------------------------------------------------------------------
+
+
+def test_bad_person_key_fails_and_is_reported_without_its_value(con):
+    con.execute("update raw.certifications set person_key = '110101199003074578' where row_number = 3")
+    failure = only_failure(run_suite(con, "raw_certifications"))
+    assert (failure["frame"], failure["expectation"], failure["columns"]) == (
+        "rows",
+        "expect_column_values_to_match_regex",
+        ["person_key"],
+    )
+    assert failure["unexpected_count"] == 1
+    assert "unexpected_values" not in failure  # redacted: could be an ID number that slipped through
+    assert failure["unexpected_rows"] == [{"source_file": FILE_A, "row_number": 3}]
+    assert "110101199003074578" not in json.dumps(failure, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        (
+            "level_rank = 9",
+            {
+                ("skill_levels", "expect_column_values_to_be_between", ("level_rank",)),
+                ("skill_levels", "expect_column_pair_values_to_be_in_set", ("skill_level", "level_rank")),
+            },
+        ),
+        (
+            "level_rank = 4",  # 技师's rank on a 高级工 certificate
+            {("skill_levels", "expect_column_pair_values_to_be_in_set", ("skill_level", "level_rank"))},
+        ),
+        (
+            "skill_level = '高级'",  # a spelling, not the canonical level
+            {
+                ("skill_levels", "expect_column_values_to_be_in_set", ("skill_level",)),
+                ("skill_levels", "expect_column_pair_values_to_be_in_set", ("skill_level", "level_rank")),
+            },
+        ),
+        ("status = '作废'", {("statuses", "expect_column_values_to_be_in_set", ("status",))}),
+        ("status = null", {("statuses", "expect_column_values_to_not_be_null", ("status",))}),
+        ("region_code = '650102'", {("regions", "expect_column_values_to_be_in_set", ("region_code",))}),
+        (
+            "region_code = '110100'",
+            {
+                ("regions", "expect_column_values_to_match_regex", ("region_code",)),
+                ("regions", "expect_column_values_to_be_in_set", ("region_code",)),
+            },
+        ),
+        (
+            "issue_date = date '1985-12-31'",
+            {("issue_dates", "expect_column_values_to_be_between", ("issue_date",))},
+        ),
+        ("issue_date = null", {("issue_dates", "expect_column_values_to_not_be_null", ("issue_date",))}),
+        ("certificate_no = null", {("rows", "expect_column_values_to_not_be_null", ("certificate_no",))}),
+        ("person_key = null", {("rows", "expect_column_values_to_not_be_null", ("person_key",))}),
+    ],
+)
+def test_bad_certification_values_fail_their_expectation(con, assignment, expected):
+    con.execute(f"update raw.certifications set {assignment} where row_number = 2")
+    result = run_suite(con, "raw_certifications")
+    assert result.success is False
+    assert failures(result) == expected
+
+
+def test_vocabulary_failures_report_each_bad_value_once_with_an_example_row(con):
+    con.execute("update raw.certifications set status = '作废' where row_number in (2, 5)")
+    con.execute("update raw.certifications set status = '吊销' where row_number = 3")
+    failure = only_failure(run_suite(con, "raw_certifications"))
+    assert failure["frame"] == "statuses"
+    assert failure["unexpected_count"] == 2  # distinct values
+    assert sorted(failure["unexpected_values"]) == ["作废", "吊销"]
+    assert sorted(failure["unexpected_rows"], key=lambda r: r["row_number"]) == [
+        {"source_file": FILE_A, "row_number": 2},
+        {"source_file": FILE_A, "row_number": 3},
+    ]
+    json.dumps(failure)  # plain values, ready for Dagster metadata
+
+
+@pytest.mark.parametrize("column", ["name", "id_number", "身份证号"])
+def test_personal_data_column_in_raw_fails_the_structural_check(con, column):
+    con.execute(f'alter table raw.certifications add column "{column}" varchar')
+    failure = only_failure(run_suite(con, "raw_certifications"))
+    assert (failure["frame"], failure["expectation"]) == ("columns", "expect_column_values_to_not_be_in_set")
+    assert failure["unexpected_values"] == [column]
+
+
+def test_missing_canonical_column_fails_the_structural_check(con):
+    con.execute("alter table raw.certifications drop column employer_type")
+    failure = only_failure(run_suite(con, "raw_certifications"))
+    assert (failure["frame"], failure["expectation"]) == (
+        "columns",
+        "expect_column_distinct_values_to_contain_set",
+    )
+    assert failure["missing_values"] == ["employer_type"]
+
+
+def test_advisory_warnings(con):
+    con.execute("update raw.certifications set occupation_code = '6180204' where row_number = 2")
+    con.execute(
+        f"update raw.certifications set certificate_no = '{_certificate_no(2, 9)}' where row_number = 5"
+    )
+    result = run_suite(con, "raw_certifications_advisory")
+    assert failures(result) == {
+        ("occupation_codes", "expect_column_values_to_match_regex", ("occupation_code",)),
+        (
+            "certificate_level_digits",
+            "expect_column_pair_values_to_be_equal",
+            ("level_digit", "expected_level_digit"),
+        ),
+    }
+    digits = next(f for f in result.failed if f["frame"] == "certificate_level_digits")
+    assert digits["unexpected_values"] == [["2", "1"]]  # number says 技师, column says 高级技师
+    assert SUITES["raw_certifications_advisory"].blocking is False
+
+
+# --- marts.mart_high_skill_ratio -------------------------------------------------------------------
+
+
+def test_ratio_above_one_fails(con):
+    con.execute(
+        "update marts.mart_high_skill_ratio set high_skill_ratio = 1.2 where region_code = '650200'"
+        " and as_of_date = '2024-12-31'"
+    )
+    result = run_suite(con, "mart_high_skill_ratio")
+    assert failures(result) == {
+        ("rows", "expect_column_values_to_be_between", ("high_skill_ratio",)),
+        ("ratio_arithmetic", "expect_column_values_to_be_between", ("ratio_error",)),
+    }
+    ratio = next(f for f in result.failed if f["frame"] == "rows")
+    assert ratio["unexpected_values"] == [1.2]
+    assert ratio["unexpected_rows"] == [{"as_of_date": "2024-12-31", "region_code": "650200"}]
+
+
+def test_more_high_skilled_than_skilled_fails(con):
+    con.execute(
+        "update marts.mart_high_skill_ratio set high_skilled_persons = skilled_persons + 5, high_skill_ratio = 1"
+        " where region_code = '652300' and as_of_date = '2025-06-30'"
+    )
+    _refresh_region_rows(con)
+    result = run_suite(con, "mart_high_skill_ratio")
+    assert failures(result) == {
+        (
+            "rows",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            ("skilled_persons", "high_skilled_persons"),
+        ),
+        ("ratio_arithmetic", "expect_column_values_to_be_between", ("ratio_error",)),
+    }
+
+
+def test_region_row_not_the_sum_of_units_fails(con):
+    con.execute(
+        "update marts.mart_high_skill_ratio set skilled_persons = skilled_persons + 1,"
+        " high_skill_ratio = high_skilled_persons / (skilled_persons + 1)"
+        f" where region_code = '{s.REGION_CODE}' and as_of_date = '2024-12-31'"
+    )
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert (failure["frame"], failure["expectation"], failure["columns"]) == (
+        "region_vs_units",
+        "expect_column_pair_values_to_be_equal",
+        ["region_skilled_persons", "units_skilled_persons"],
+    )
+    assert failure["unexpected_rows"] == [{"as_of_date": "2024-12-31"}]
+    region, units = failure["unexpected_values"][0]
+    assert region == units + 1
+
+
+def test_missing_prefecture_fails(con):
+    con.execute(
+        "delete from marts.mart_high_skill_ratio where region_code = '654300' and as_of_date = '2023-12-31'"
+    )
+    _refresh_region_rows(con)
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert (failure["frame"], failure["expectation"]) == (
+        "unit_coverage",
+        "expect_column_values_to_be_in_set",
+    )
+    assert failure["unexpected_rows"] == [{"as_of_date": "2023-12-31", "region_code": "654300"}]
+
+
+def test_missing_region_wide_row_fails(con):
+    con.execute(
+        f"delete from marts.mart_high_skill_ratio where region_code = '{s.REGION_CODE}'"
+        " and as_of_date = '2025-06-30'"
+    )
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert failure["frame"] == "unit_coverage"
+    assert failure["unexpected_rows"] == [{"as_of_date": "2025-06-30", "region_code": s.REGION_CODE}]
+
+
+def test_empty_ratio_mart_fails(con):
+    con.execute("delete from marts.mart_high_skill_ratio")
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert (failure["frame"], failure["expectation"], failure["columns"]) == (
+        "rows",
+        "expect_table_row_count_to_be_between",
+        [],
+    )
+    assert failure["observed_value"] == 0
+
+
+def test_duplicate_date_and_region_fails(con):
+    con.execute(
+        f"insert into marts.mart_high_skill_ratio select * from marts.mart_high_skill_ratio"
+        f" where region_code = '{s.REGION_CODE}' and as_of_date = '2024-12-31'"
+    )
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert (failure["frame"], failure["expectation"], failure["columns"]) == (
+        "rows",
+        "expect_compound_columns_to_be_unique",
+        ["as_of_date", "region_code"],
+    )
+
+
+def test_unknown_region_code_fails(con):
+    con.execute("update marts.mart_high_skill_ratio set region_code = '650102' where region_code = '650100'")
+    result = run_suite(con, "mart_high_skill_ratio")
+    assert failures(result) == {
+        ("rows", "expect_column_values_to_be_in_set", ("region_code",)),
+        ("unit_coverage", "expect_column_values_to_be_in_set", ("present",)),
+    }
+
+
+def test_ratio_not_high_over_skilled_fails(con):
+    con.execute(
+        "update marts.mart_high_skill_ratio set high_skill_ratio = 1 - high_skill_ratio"
+        " where region_code = '653100' and as_of_date = '2024-12-31'"
+    )
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert (failure["frame"], failure["columns"]) == ("ratio_arithmetic", ["ratio_error"])
+
+
+def test_ratio_without_skilled_persons_fails(con):
+    con.execute(
+        f"update marts.mart_high_skill_ratio set high_skill_ratio = 0 where region_code = '{NEW_CITY}'"
+        " and as_of_date = '2023-12-31'"
+    )
+    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
+    assert (failure["frame"], failure["expectation"], failure["columns"]) == (
+        "ratio_arithmetic",
+        "expect_column_pair_values_to_be_equal",
+        ["ratio_is_null", "has_no_skilled_persons"],
+    )
+
+
+# --- marts.mart_target_progress --------------------------------------------------------------------
+
+
+def test_missing_indicator_for_a_unit_fails(con):
+    con.execute(
+        "delete from marts.mart_target_progress where indicator_id = 'HS-RATIO-2035'"
+        " and region_code = '659001'"
+    )
+    failure = only_failure(run_suite(con, "mart_target_progress"))
+    assert (failure["frame"], failure["expectation"]) == ("coverage", "expect_column_values_to_be_in_set")
+    assert failure["unexpected_rows"] == [{"indicator_id": "HS-RATIO-2035", "region_code": "659001"}]
+
+
+def test_missing_region_wide_indicator_fails(con):
+    con.execute(f"delete from marts.mart_target_progress where region_code = '{s.REGION_CODE}'")
+    failure = only_failure(run_suite(con, "mart_target_progress"))
+    assert failure["frame"] == "coverage"
+    assert failure["unexpected_count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        ("status = 'behind'", {("rows", "expect_column_values_to_be_in_set", ("status",))}),
+        ("gap_pp = -gap_pp", {("gap_arithmetic", "expect_column_values_to_be_between", ("gap_pp_error",))}),
+        (
+            "gap_pp = gap_pp / 100",  # a ratio difference, not percentage points
+            {("gap_arithmetic", "expect_column_values_to_be_between", ("gap_pp_error",))},
+        ),
+        (
+            "status = 'no_data'",
+            {
+                (
+                    "gap_arithmetic",
+                    "expect_column_pair_values_to_be_equal",
+                    ("status_is_no_data", "latest_ratio_is_null"),
+                )
+            },
+        ),
+        (
+            "indicator_id = 'HS-RATIO-2030'",
+            {
+                ("rows", "expect_column_values_to_be_in_set", ("indicator_id",)),
+                ("rows", "expect_column_pair_values_to_be_in_set", ("indicator_id", "target_ratio")),
+                ("rows", "expect_column_pair_values_to_be_in_set", ("indicator_id", "target_year")),
+                ("coverage", "expect_column_values_to_be_in_set", ("present",)),
+            },
+        ),
+        (
+            "target_year = 2030",
+            {("rows", "expect_column_pair_values_to_be_in_set", ("indicator_id", "target_year"))},
+        ),
+    ],
+)
+def test_bad_target_progress_rows_fail(con, assignment, expected):
+    con.execute(
+        f"update marts.mart_target_progress set {assignment} where region_code = '652900'"
+        " and indicator_id = 'HS-RATIO-2027'"
+    )
+    result = run_suite(con, "mart_target_progress")
+    assert result.success is False
+    assert failures(result) == expected
+
+
+# --- ledger reconciliation -------------------------------------------------------------------------
+
+
+def test_file_rows_not_adding_up_fails(con):
+    con.execute(f"update raw.load_ledger set rows_landed = 5 where source_file = '{FILE_A}'")
+    failure = only_failure(run_suite(con, "ledger_reconciliation"))
+    assert (failure["frame"], failure["expectation"]) == (
+        "file_balance",
+        "expect_column_pair_values_to_be_equal",
+    )
+    assert failure["unexpected_rows"] == [{"source_file": FILE_A}]
+    assert failure["unexpected_values"] == [[4, 5]]
+
+
+def test_rejected_file_not_fully_quarantined_fails(con):
+    con.execute(f"update raw.load_ledger set rows_quarantined = 1 where source_file = '{FILE_B}'")
+    result = run_suite(con, "ledger_reconciliation")
+    assert failures(result) == {
+        (
+            "file_balance",
+            "expect_column_pair_values_to_be_equal",
+            ("rows_loaded_or_quarantined", "rows_landed"),
+        ),
+        (
+            "quarantine_vs_ledger",
+            "expect_column_pair_values_to_be_equal",
+            ("ledger_rows_quarantined", "quarantine_distinct_rows"),
+        ),
+    }
+
+
+def test_quarantine_rows_not_matching_ledger_fails(con):
+    con.execute(
+        f"insert into raw.quarantine values ('{L1}', 'certifications', '{FILE_A}', '2024-01-05', 3,"
+        " 'issue_date', 'bad date', '2024-13-01', 'r1', now())"
+    )
+    failure = only_failure(run_suite(con, "ledger_reconciliation"))
+    assert failure["frame"] == "quarantine_vs_ledger"
+    assert failure["unexpected_rows"] == [{"source_file": FILE_A}]
+    assert failure["unexpected_values"] == [[1, 2]]
+
+
+def test_quarantine_of_an_unledgered_file_fails(con):
+    con.execute(
+        "insert into raw.quarantine values ('" + "e" * 64 + "', 'certifications', 'certifications/x/y.csv',"
+        " '2024-01-05', 2, 'region', 'unknown region', '火星', 'r1', now())"
+    )
+    failure = only_failure(run_suite(con, "ledger_reconciliation"))
+    assert failure["frame"] == "quarantine_vs_ledger"
+    assert failure["unexpected_rows"] == [{"source_file": "certifications/x/y.csv"}]
+
+
+def test_raw_rows_not_matching_rows_loaded_fails(con):
+    con.execute("delete from raw.certifications where row_number = 5")
+    failure = only_failure(run_suite(con, "ledger_reconciliation"))
+    assert (failure["frame"], failure["columns"]) == ("raw_vs_ledger", ["ledger_rows_loaded", "raw_rows"])
+    assert failure["unexpected_values"] == [[3, 2]]
+    assert failure["unexpected_rows"] == [{"source": "certifications", "source_file": FILE_A, "load_id": L1}]
+
+
+def test_raw_rows_without_a_ledger_row_fail(con):
+    con.execute("update raw.certifications set load_id = '" + "f" * 64 + "' where row_number = 5")
+    result = run_suite(con, "ledger_reconciliation")
+    assert failures(result) == {
+        ("raw_vs_ledger", "expect_column_pair_values_to_be_equal", ("ledger_rows_loaded", "raw_rows"))
+    }
+    assert result.failed[0]["unexpected_count"] == 2  # L1 short by one, the orphan load id unledgered
+
+
+def test_every_source_is_reconciled_with_its_raw_table(con):
+    con.execute("delete from raw.trainings where row_number = 3")
+    failure = only_failure(run_suite(con, "ledger_reconciliation"))
+    assert failure["frame"] == "raw_vs_ledger"
+    assert failure["unexpected_rows"] == [
+        {"source": "trainings", "source_file": FILE_T, "load_id": L_TRAININGS}
+    ]
+
+
+def test_read_file_without_load_id_fails_but_skipped_file_may_lack_one(con):
+    con.execute(f"update raw.load_ledger set load_id = null where source_file = '{FILE_T}'")
+    result = run_suite(con, "ledger_reconciliation")
+    assert failures(result) == {
+        ("ledger", "expect_column_values_to_not_be_null", ("load_id",)),
+        # the raw rows of that file no longer match a ledger row, nor the ledger row any raw rows
+        ("raw_vs_ledger", "expect_column_pair_values_to_be_equal", ("ledger_rows_loaded", "raw_rows")),
+    }
+    load_id = next(f for f in result.failed if f["frame"] == "ledger")
+    assert load_id["unexpected_rows"] == [{"source_file": FILE_T}]  # not the skipped notes.txt
+
+
+def test_ledger_status_outside_vocabulary_and_duplicate_path_fail(con):
+    con.execute("update raw.load_ledger set status = 'ignored' where status = 'duplicate'")
+    con.execute("insert into raw.load_ledger select * from raw.load_ledger where source = 'trainings'")
+    result = run_suite(con, "ledger_reconciliation")
+    assert failures(result) == {
+        ("ledger", "expect_column_values_to_be_in_set", ("status",)),
+        ("ledger", "expect_column_values_to_be_unique", ("source_file",)),
+    }
+
+
+# --- a table that is not there ---------------------------------------------------------------------
+
+
+def test_missing_table_fails_every_frame_instead_of_raising(con):
+    con.execute("drop table marts.mart_target_progress")
+    result = run_suite(con, "mart_target_progress")
+    assert result.success is False
+    assert result.evaluated == 0
+    assert [f["expectation"] for f in result.failed] == ["query"] * len(SUITES["mart_target_progress"]())
+    assert "mart_target_progress" in result.failed[0]["error"]
