@@ -7,14 +7,14 @@ import dagster as dg
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.dbt.resources import dbt_resource
 from orchestration.defs.ingest.assets import ingest_landing
-from orchestration.defs.publish.assets import published_freshness, published_warehouse
+from orchestration.defs.publish.assets import published_warehouse
 from orchestration.defs.quality.checks import quality_checks
 from orchestration.defs.schedules import nightly_refresh, nightly_schedule
 from orchestration.settings import WarehouseSettings
 
 defs = dg.Definitions(
     assets=[ingest_landing, dbt_models, published_warehouse],
-    asset_checks=[*quality_checks, *published_freshness],
+    asset_checks=quality_checks,
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
     resources={"settings": WarehouseSettings(), "dbt": dbt_resource()},

@@ -60,22 +60,19 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def refresh(settings: WarehouseSettings) -> RefreshOutcome:
+def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshOutcome:
     from orchestration.defs.publish.assets import PUBLISHED_KEY
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
     started = time.perf_counter()
+    instance = _instance()
     with build_lock(settings.build_dir):
         result = job.execute_in_process(
-            run_config=settings.run_config(), instance=_instance(), raise_on_error=False
+            run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
         )
     seconds = time.perf_counter() - started
-    published = any(
-        m.asset_key == PUBLISHED_KEY for m in result.get_asset_materialization_events_as_materializations()
-    ) if hasattr(result, "get_asset_materialization_events_as_materializations") else any(
-        e.asset_key == PUBLISHED_KEY for e in result.asset_materializations_for_node("published_warehouse")
-    )
+    published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
     failed_checks = [
         f"{e.asset_key.to_user_string()}: {e.check_name}"
         + (f" ({e.description})" if getattr(e, "description", None) else "")
@@ -83,7 +80,7 @@ def refresh(settings: WarehouseSettings) -> RefreshOutcome:
         if not e.passed
     ]
     failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
-    step_seconds = step_durations(result.all_events)
+    step_seconds = step_durations(instance.all_logs(result.run_id))
     summary = ""
     for e in result.all_events:
         if e.is_step_materialization and e.asset_key and e.asset_key.path == ["raw", "load_ledger"]:
@@ -101,15 +98,16 @@ def refresh(settings: WarehouseSettings) -> RefreshOutcome:
     )
 
 
-def step_durations(events) -> dict[str, float]:
-    """Seconds per step, from Dagster's own run events (STEP_START .. STEP_SUCCESS/FAILURE)."""
+def step_durations(records) -> dict[str, float]:
+    """Seconds per step, from Dagster's own event log (STEP_START .. STEP_SUCCESS/FAILURE)."""
     start: dict[str, float] = {}
     out: dict[str, float] = {}
-    for e in events:
-        if e.step_key is None:
+    for record in records:
+        event = record.dagster_event
+        if event is None or event.step_key is None:
             continue
-        if e.event_type_value == "STEP_START":
-            start[e.step_key] = e.timestamp
-        elif e.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and e.step_key in start:
-            out[e.step_key] = round(e.timestamp - start[e.step_key], 3)
+        if event.event_type_value == "STEP_START":
+            start[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in start:
+            out[event.step_key] = round(record.timestamp - start[event.step_key], 3)
     return out

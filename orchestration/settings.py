@@ -66,6 +66,9 @@ class WarehouseSettings(dg.ConfigurableResource):
             "max_age": self.max_age,
         }
 
-    def run_config(self) -> dict:
+    def run_config(self, log_level: str = "INFO") -> dict:
         """This settings object as the run config that reproduces it."""
-        return {"resources": {"settings": {"config": self.model_dump()}}}
+        return {
+            "resources": {"settings": {"config": self.model_dump()}},
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+        }

@@ -1,6 +1,5 @@
 """Ingest: every landed file not yet in the ledger -> the build database's raw tables."""
 
-from __future__ import annotations
 
 import shutil
 
