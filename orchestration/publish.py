@@ -59,15 +59,17 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
     tmp = warehouse.with_name(f".{warehouse.name}.{run_id[:8]}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = duckdb.connect()  # in memory: the build database attached read-only, the new file read-write
     try:
+        con.execute(f"attach {_quote(str(build_db))} as build (read_only)")
         con.execute(f"attach {_quote(str(tmp))} as pub (storage_version '{STORAGE_VERSION}')")
+        con.execute("use build")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema pub.{schema}")
         marts = [
             r[0]
             for r in con.execute(
-                "select table_name from duckdb_tables() where database_name = current_database() "
+                "select table_name from duckdb_tables() where database_name = 'build' "
                 "and schema_name = 'marts' order by table_name"
             ).fetchall()
         ]
@@ -106,14 +108,14 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
 def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
     """Keep dbt's persisted descriptions, so BI tools show them beside the columns."""
     row = con.execute(
-        "select comment from duckdb_tables() where database_name = current_database() "
+        "select comment from duckdb_tables() where database_name = 'build' "
         "and schema_name = ? and table_name = ?",
         [schema, table],
     ).fetchone()
     if row and row[0]:
         con.execute(f"comment on table pub.{schema}.{table} is {_quote(row[0])}")
     for column, comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = current_database() "
+        "select column_name, comment from duckdb_columns() where database_name = 'build' "
         "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
         [schema, table],
     ).fetchall():

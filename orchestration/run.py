@@ -38,6 +38,7 @@ class RefreshOutcome:
     run_id: str
     seconds: float
     failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # non-blocking checks that did not pass
     failed_steps: list[str] = field(default_factory=list)
     step_seconds: dict[str, float] = field(default_factory=dict)
     ingest_summary: str = ""
@@ -48,6 +49,7 @@ class RefreshOutcome:
         if self.ingest_summary:
             lines.append(f"  ingest: {self.ingest_summary}")
         lines += [f"  failed check: {c}" for c in self.failed_checks]
+        lines += [f"  warning: {c}" for c in self.warnings]
         lines += [f"  failed step: {s}" for s in self.failed_steps]
         return "\n".join(lines)
 
@@ -61,6 +63,8 @@ def _instance():
 
 
 def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshOutcome:
+    import dagster as dg
+
     from orchestration.defs.publish.assets import PUBLISHED_KEY
     from orchestration.definitions import defs
 
@@ -73,12 +77,11 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
         )
     seconds = time.perf_counter() - started
     published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
-    failed_checks = [
-        f"{e.asset_key.to_user_string()}: {e.check_name}"
-        + (f" ({e.description})" if getattr(e, "description", None) else "")
-        for e in result.get_asset_check_evaluations()
-        if not e.passed
-    ]
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    failed_checks, warnings = [], []
+    for e in failed:
+        line = f"{e.asset_key.to_user_string()}: {e.check_name}" + (f" ({e.description})" if e.description else "")
+        (failed_checks if e.severity == dg.AssetCheckSeverity.ERROR else warnings).append(line)
     failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
     step_seconds = step_durations(instance.all_logs(result.run_id))
     summary = ""
@@ -92,6 +95,7 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
         run_id=result.run_id,
         seconds=seconds,
         failed_checks=failed_checks,
+        warnings=warnings,
         failed_steps=failed_steps,
         step_seconds=step_seconds,
         ingest_summary=summary,

@@ -40,7 +40,7 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
     key = resolve_key(settings.warehouse.parent)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
-        report = ingest(settings.landing, con, key, context.run_id)
+        report = ingest(settings.landing, con, key, context.run.run_id)
         totals = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
         }

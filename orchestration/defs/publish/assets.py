@@ -28,7 +28,7 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
 def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSettings):
     from orchestration.publish import publish
 
-    report = publish(settings.build_db, settings.warehouse, context.run_id, settings.as_of_date)
+    report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date)
     context.log.info("published %s (%d tables, %d bytes)", report.path, len(report.tables), report.bytes)
     return dg.MaterializeResult(
         metadata={
