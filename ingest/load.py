@@ -24,6 +24,8 @@ from ingest.normalise import ERR, normalise_frame, typed_name, vocabulary
 from ingest.pii import PiiKey, hmac_sql
 from ingest.readers import FileRejected, LandedFile, discover, read
 
+FILE = "__file"  # index of a row's file within a batch
+
 log = logging.getLogger(__name__)
 
 LINEAGE = {
@@ -140,6 +142,9 @@ def _check_key(con: duckdb.DuckDBPyConnection, key: PiiKey) -> None:
         )
 
 
+BATCH_ROWS = 250_000  # rows of consecutive files of one source normalised and written together
+
+
 def ingest(
     landing: Path,
     con: duckdb.DuckDBPyConnection,
@@ -148,7 +153,12 @@ def ingest(
     *,
     progress=None,
 ) -> IngestReport:
-    """Load every landed file not yet in the ledger. ``progress(done, total, name)`` is optional."""
+    """Load every landed file not yet in the ledger. ``progress(done, total, name)`` is optional.
+
+    Files are read one by one in apply order; consecutive files of one source are normalised and
+    written in batches of about BATCH_ROWS rows, each batch one transaction (raw rows, quarantine
+    and the files' ledger rows together), so per-file overhead stays small and memory bounded.
+    """
     started = time.perf_counter()
     report = IngestReport(run_id)
     landed = discover(landing)
@@ -160,14 +170,34 @@ def ingest(
     )
     report.files_seen = len(landed)
     new = [f for f in landed if f.source_file not in known]
-    ipad, opad = key.pads()
+    batch = _Batch(con, key, run_id, report)
     for i, f in enumerate(new):
         if progress:
             progress(i, len(new), f.source_file)
-        outcome = _ingest_file(con, f, hashes, run_id, ipad, opad)
-        report.outcomes.append(outcome)
-        level = logging.WARNING if outcome.status in ("rejected", "skipped") else logging.INFO
-        log.log(level, "%s: %s %s", f.source_file, outcome.status, outcome.message)
+        if not f.supported:
+            why = (
+                "not a .csv or .xlsx file"
+                if f.path.suffix.lower() not in (".csv", ".xlsx")
+                else "not under a <YYYY-MM-DD> export-date folder"
+            )
+            batch.record(f, None, FileOutcome(f.source_file, "skipped", message=f"skipped: {why}"))
+            continue
+        load_id = f.sha256()
+        if load_id in hashes:
+            outcome = FileOutcome(
+                f.source_file, "duplicate", message=f"same bytes as {hashes[load_id]}: changes nothing"
+            )
+            batch.record(f, load_id, outcome, duplicate_of=hashes[load_id])
+            continue
+        hashes[load_id] = f.source_file
+        try:
+            result = read(f, c.SOURCES[f.source])
+        except FileRejected as rejected:
+            batch.flush()
+            report.outcomes.append(_reject(con, f, load_id, rejected, run_id))
+            continue
+        batch.add(f, load_id, result)
+    batch.flush()
     if progress:
         progress(len(new), len(new), "")
     report.seconds = time.perf_counter() - started
@@ -196,66 +226,82 @@ def _ledger(con, f: LandedFile, load_id, outcome: FileOutcome, run_id, duplicate
     )
 
 
-def _ingest_file(con, f: LandedFile, hashes: dict, run_id: str, ipad: bytes, opad: bytes) -> FileOutcome:
-    if not f.supported:
-        why = (
-            "not a .csv or .xlsx file"
-            if f.path.suffix.lower() not in (".csv", ".xlsx")
-            else "not under a <YYYY-MM-DD> export-date folder"
+class _Batch:
+    """Read files of one source waiting to be normalised and written together."""
+
+    def __init__(self, con, key: PiiKey, run_id: str, report: IngestReport):
+        self.con, self.run_id, self.report = con, run_id, report
+        self.ipad, self.opad = key.pads()
+        self.files: list[tuple[LandedFile, str, tuple[str, ...]]] = []
+        self.frames: list[pl.DataFrame] = []
+        self.rows = 0
+
+    def record(self, f: LandedFile, load_id, outcome: FileOutcome, duplicate_of=None) -> None:
+        """A file that loads nothing (skipped, duplicate): its ledger row alone."""
+        _ledger(self.con, f, load_id, outcome, self.run_id, duplicate_of)
+        self.report.outcomes.append(outcome)
+        log.log(logging.WARNING if outcome.status == "skipped" else logging.INFO,
+                "%s: %s %s", f.source_file, outcome.status, outcome.message)
+
+    def add(self, f: LandedFile, load_id: str, result) -> None:
+        if self.files and self.files[0][0].source != f.source:
+            self.flush()
+        self.frames.append(result.frame.with_columns(pl.lit(len(self.files), pl.Int32).alias(FILE)))
+        self.files.append((f, load_id, result.notes))
+        self.rows += result.frame.height
+        if self.rows >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.files:
+            return
+        files, frames = self.files, self.frames
+        self.files, self.frames, self.rows = [], [], 0
+        source = c.SOURCES[files[0][0].source]
+        text = pl.concat(frames, how="diagonal_relaxed")
+        lineage = pl.DataFrame(
+            {
+                FILE: list(range(len(files))),
+                "load_id": [load_id for _, load_id, _ in files],
+                "source_file": [f.source_file for f, _, _ in files],
+                "file_name": [f.file_name for f, _, _ in files],
+                "export_date": [f.export_date for f, _, _ in files],
+            },
+            schema_overrides={FILE: pl.Int32},
         )
-        outcome = FileOutcome(f.source_file, "skipped", message=f"skipped: {why}")
-        _ledger(con, f, None, outcome, run_id)
-        return outcome
-    load_id = f.sha256()
-    if load_id in hashes:
-        outcome = FileOutcome(
-            f.source_file, "duplicate", message=f"same bytes as {hashes[load_id]}: changes nothing"
+        typed = normalise_frame(text, source, vocabulary())
+        bad = pl.any_horizontal([pl.col(ERR + col.name).is_not_null() for col in source.columns])
+        typed = typed.with_columns(bad.alias("__bad"))
+        good = typed.filter(~pl.col("__bad")).join(lineage, on=FILE, how="left")
+        problems = _problems(text, typed.filter(pl.col("__bad")), source).join(lineage, on=FILE, how="left")
+        counts = dict(
+            (row[0], (row[1], row[2]))
+            for row in typed.group_by(FILE).agg(pl.len(), pl.col("__bad").sum()).iter_rows()
         )
-        _ledger(con, f, load_id, outcome, run_id, duplicate_of=hashes[load_id])
-        return outcome
-    hashes[load_id] = f.source_file
-    source = c.SOURCES[f.source]
-    try:
-        result = read(f, source)
-    except FileRejected as rejected:
-        return _reject(con, f, load_id, rejected, run_id)
-    text = result.frame
-    typed = normalise_frame(text, source, vocabulary())
-    err_cols = [ERR + col.name for col in source.columns]
-    bad_mask = pl.any_horizontal([pl.col(e).is_not_null() for e in err_cols])
-    typed = typed.with_columns(bad_mask.alias("__bad"))
-    good = typed.filter(~pl.col("__bad"))
-    problems = _problems(text, typed.filter(pl.col("__bad")), source)
-    outcome = FileOutcome(
-        f.source_file,
-        "loaded",
-        rows_landed=text.height,
-        rows_loaded=good.height,
-        rows_quarantined=typed.height - good.height,
-        message="; ".join(result.notes),
-    )
-    lineage = [
-        pl.lit(load_id).alias("load_id"),
-        pl.lit(f.source_file).alias("source_file"),
-        pl.lit(f.file_name).alias("file_name"),
-        pl.lit(f.export_date).alias("export_date"),
-    ]
-    good = good.with_columns(lineage)
-    has_person = any(col.kind == c.ID_NUMBER for col in source.columns)
-    if has_person and good.height:
-        # DuckDB writes one attached database per transaction; the upsert is idempotent, so it
-        # runs first and a failure of the build transaction below leaves nothing inconsistent.
-        _upsert_persons(con, source, good, text, ipad, opad)
-    con.execute("begin")
-    try:
-        _insert_raw(con, source, good, ipad, opad)
-        _insert_quarantine(con, f, load_id, problems, run_id)
-        _ledger(con, f, load_id, outcome, run_id)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return outcome
+        if any(col.kind == c.ID_NUMBER for col in source.columns) and good.height:
+            # DuckDB writes one attached database per transaction; the upsert is idempotent, so it
+            # runs first and a failure of the build transaction below leaves nothing inconsistent.
+            _upsert_persons(self.con, source, good, text, self.ipad, self.opad)
+        outcomes = []
+        self.con.execute("begin")
+        try:
+            _insert_raw(self.con, source, good, self.ipad, self.opad)
+            _insert_quarantine(self.con, source, problems, self.run_id)
+            for i, (f, load_id, notes) in enumerate(files):
+                landed, quarantined = counts.get(i, (0, 0))
+                outcome = FileOutcome(
+                    f.source_file, "loaded", landed, landed - quarantined, quarantined, "; ".join(notes)
+                )
+                _ledger(self.con, f, load_id, outcome, self.run_id)
+                outcomes.append(outcome)
+            self.con.execute("commit")
+        except Exception:
+            self.con.execute("rollback")
+            raise
+        self.report.outcomes.extend(outcomes)
+        for o in outcomes:
+            log.info("%s: loaded %d of %d rows, %d quarantined", o.source_file, o.rows_loaded,
+                     o.rows_landed, o.rows_quarantined)
 
 
 def _insert_raw(con, source: c.Source, good: pl.DataFrame, ipad: bytes, opad: bytes) -> None:
@@ -279,9 +325,9 @@ def _insert_raw(con, source: c.Source, good: pl.DataFrame, ipad: bytes, opad: by
 
 def _upsert_persons(con, source: c.Source, good: pl.DataFrame, text: pl.DataFrame, ipad, opad) -> None:
     """Names and ID numbers by person key, latest landed record wins (restricted store only)."""
-    names = text.select("row_number", pl.col("name").str.strip_chars().alias("__name"))
-    people = good.select("row_number", "id_number", "source_file", "export_date").join(
-        names, on="row_number", how="left"
+    names = text.select(FILE, "row_number", pl.col("name").str.strip_chars().alias("__name"))
+    people = good.select(FILE, "row_number", "id_number", "source_file", "export_date").join(
+        names, on=[FILE, "row_number"], how="left"
     )
     con.register("__people", people.to_arrow())
     try:
@@ -291,7 +337,7 @@ def _upsert_persons(con, source: c.Source, good: pl.DataFrame, text: pl.DataFram
             select {hmac_sql('id_number')} as person_key, id_number, __name, '{source.name}',
                    source_file, export_date, row_number
             from __people
-            qualify row_number() over (partition by id_number order by row_number desc) = 1
+            qualify row_number() over (partition by id_number order by {FILE} desc, row_number desc) = 1
             on conflict (person_key) do update set
                 id_number = excluded.id_number, name = excluded.name, source = excluded.source,
                 source_file = excluded.source_file, export_date = excluded.export_date,
@@ -305,28 +351,28 @@ def _upsert_persons(con, source: c.Source, good: pl.DataFrame, text: pl.DataFram
 
 
 def _problems(text: pl.DataFrame, bad: pl.DataFrame, source: c.Source) -> pl.DataFrame:
-    """One row per (row, column) problem, with the landed value unless the column is personal."""
-    schema = {"row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8, "value": pl.Utf8}
+    """One row per (file, row, column) problem, with the landed value unless the column is personal."""
+    schema = {FILE: pl.Int32, "row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8, "value": pl.Utf8}
     if bad.height == 0:
         return pl.DataFrame(schema=schema)
+    key = [FILE, "row_number"]
     long = (
-        bad.select("row_number", *[pl.col(ERR + col.name).alias(col.name) for col in source.columns])
-        .unpivot(index="row_number", variable_name="column_name", value_name="reason")
+        bad.select(*key, *[pl.col(ERR + col.name).alias(col.name) for col in source.columns])
+        .unpivot(index=key, variable_name="column_name", value_name="reason")
         .drop_nulls("reason")
     )
     shown = [col.name for col in source.columns if not col.personal and col.name in text.columns]
-    values = text.filter(pl.col("row_number").is_in(bad["row_number"].implode())).select(
-        "row_number", *shown
-    )
-    values = values.unpivot(index="row_number", variable_name="column_name", value_name="value")
+    values = text.join(bad.select(key), on=key, how="semi").select(*key, *shown)
+    values = values.unpivot(index=key, variable_name="column_name", value_name="value")
     return (
-        long.join(values, on=["row_number", "column_name"], how="left")
+        long.join(values, on=[*key, "column_name"], how="left")
         .select(list(schema))
-        .sort("row_number", "column_name")
+        .sort(key + ["column_name"])
     )
 
 
-def _insert_quarantine(con, f: LandedFile, load_id: str, problems: pl.DataFrame, run_id: str) -> None:
+def _insert_quarantine(con, source: c.Source, problems: pl.DataFrame, run_id: str) -> None:
+    """``problems`` carries the lineage columns load_id, source_file and export_date per row."""
     if problems.height == 0:
         return
     con.register("__problems", problems.to_arrow())
@@ -334,10 +380,11 @@ def _insert_quarantine(con, f: LandedFile, load_id: str, problems: pl.DataFrame,
         con.execute(
             """
             insert into raw.quarantine
-            select ?, ?, ?, ?, row_number, column_name, reason, value, ?, now()::timestamp
+            select load_id, ?, source_file, export_date, row_number, column_name, reason, value, ?,
+                   now()::timestamp
             from __problems
             """,
-            [load_id, f.source, f.source_file, f.export_date, run_id],
+            [source.name, run_id],
         )
     finally:
         con.unregister("__problems")
@@ -348,6 +395,11 @@ def _reject(con, f: LandedFile, load_id: str, rejected: FileRejected, run_id: st
     one entry with no row number when its rows cannot even be counted)."""
     rows = rejected.rows
     reason = f"file rejected: {rejected.reason}"
+    lineage = [
+        pl.lit(load_id).alias("load_id"),
+        pl.lit(f.source_file).alias("source_file"),
+        pl.lit(f.export_date).alias("export_date"),
+    ]
     if rows is not None and rows.height:
         problems = rows.select(
             "row_number",
@@ -360,11 +412,12 @@ def _reject(con, f: LandedFile, load_id: str, rejected: FileRejected, run_id: st
             {"row_number": [None], "column_name": [rejected.column], "reason": [reason], "value": [None]},
             schema={"row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8, "value": pl.Utf8},
         )
+    problems = problems.with_columns(lineage)
     n = rows.height if rows is not None else 0
     outcome = FileOutcome(f.source_file, "rejected", n, 0, n, message=str(rejected))
     con.execute("begin")
     try:
-        _insert_quarantine(con, f, load_id, problems, run_id)
+        _insert_quarantine(con, c.SOURCES[f.source], problems, run_id)
         _ledger(con, f, load_id, outcome, run_id)
         con.execute("commit")
     except Exception:

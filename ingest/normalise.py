@@ -250,7 +250,7 @@ def normalise_frame(frame: pl.DataFrame, source: c.Source, vocab: Vocabulary | N
     """Typed columns plus one ``__err__<column>`` reason column each (null when the value is fine).
 
     ``frame`` holds the source's canonical column names as text (absent optional columns may be
-    missing) and a ``row_number`` column. Derived columns: ``gender`` from the ID when blank,
+    missing), a ``row_number`` column and any ``__``-prefixed bookkeeping columns, passed through. Derived columns: ``gender`` from the ID when blank,
     ``birth_date`` from the ID, ``level_rank`` beside the level column (one per source), and
     ``region_code`` in place of ``region``.
     """
@@ -265,7 +265,8 @@ def normalise_frame(frame: pl.DataFrame, source: c.Source, vocab: Vocabulary | N
             reason = pl.when(blank).then(pl.lit("required value blank")).otherwise(reason)
         values.append(value.alias(typed_name(col)))
         errors.append(reason.alias(ERR + col.name))
-    typed = frame.select(pl.col("row_number"), *values, *errors)
+    passthrough = [col for col in frame.columns if col.startswith("__") or col == "row_number"]
+    typed = frame.select(*passthrough, *values, *errors)
     derived = []
     names = {col.name: col for col in source.columns}
     if "id_number" in names:

@@ -9,6 +9,7 @@ A file that cannot be used whole raises :class:`FileRejected` naming the file an
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import logging
@@ -198,14 +199,8 @@ def read_csv(f: LandedFile, source: c.Source) -> ReadResult:
     text = decode(f.path.read_bytes(), f.source_file)
     if not text.strip():
         return ReadResult(pl.DataFrame(schema={"row_number": pl.Int64}), 1, ("empty file",))
-    # the head is re-read per line so that short title rows do not narrow the header
-    lines = text.splitlines()[: MAX_TITLE_ROWS + 1]
-    head = [
-        next(pl.read_csv(io.StringIO(line), has_header=False, infer_schema=False).iter_rows(), [])
-        if line.strip()
-        else []
-        for line in lines
-    ]
+    # the first lines, parsed one by one so that a short title row cannot narrow the header
+    head = list(csv.reader(text.splitlines()[: MAX_TITLE_ROWS + 1]))
     h = _find_header([list(r) for r in head], source, f.source_file)
     header = list(head[h])
     body = pl.read_csv(
