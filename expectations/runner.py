@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from expectations import suites
+from expectations import suites, suites_competitions, suites_scorecard
 from expectations.suites import Frame
 
 MAX_EXAMPLES = 5  # unexpected values and rows reported per failed expectation
@@ -76,6 +76,121 @@ SUITES: dict[str, SuiteSpec] = {
             ("marts.mart_target_progress",),
             blocking=True,
             description="both ratio indicators for 650000 and every unit, status vocabulary, gap arithmetic",
+        ),
+        # the policy scorecard slice (expectations/suites_scorecard.py)
+        SuiteSpec(
+            "raw_trainings",
+            suites_scorecard.raw_trainings,
+            ("raw.trainings",),
+            blocking=True,
+            description="raw trainings: no personal columns, keys, programmes, levels, statuses, regions",
+        ),
+        SuiteSpec(
+            "raw_carriers",
+            suites_scorecard.raw_carriers,
+            ("raw.carriers",),
+            blocking=True,
+            description="raw carriers: no personal columns, keys, types, tiers, years, capacities, regions",
+        ),
+        SuiteSpec(
+            "raw_graduates",
+            suites_scorecard.raw_graduates,
+            ("raw.graduates",),
+            blocking=True,
+            description="raw graduates: no personal columns, institution types, certified <= graduates, regions",
+        ),
+        SuiteSpec(
+            "mart_apprenticeship_annual",
+            suites_scorecard.mart_apprenticeship_annual,
+            ("marts.mart_apprenticeship_annual",),
+            blocking=True,
+            description="shares within 0-1, advanced+ <= all, statuses, region-wide = sum of units",
+        ),
+        SuiteSpec(
+            "mart_training_level_mix",
+            suites_scorecard.mart_training_level_mix,
+            ("marts.mart_training_level_mix",),
+            blocking=True,
+            description="shares within 0-1, level columns add up, programmes, statuses",
+        ),
+        SuiteSpec(
+            "mart_carrier_compliance",
+            suites_scorecard.mart_carrier_compliance,
+            ("marts.mart_carrier_compliance",),
+            blocking=True,
+            description="one row per carrier and year from establishment, shares within 0-1, statuses",
+        ),
+        SuiteSpec(
+            "mart_new_carriers",
+            suites_scorecard.mart_new_carriers,
+            ("marts.mart_new_carriers",),
+            blocking=True,
+            description="one row per year and carrier type, tiers add up, statuses",
+        ),
+        SuiteSpec(
+            "mart_graduate_certificates",
+            suites_scorecard.mart_graduate_certificates,
+            ("marts.mart_graduate_certificates",),
+            blocking=True,
+            description="certified <= graduates, rates within 0-1, statuses",
+        ),
+        SuiteSpec(
+            "audit_unmatched_providers",
+            suites_scorecard.audit_unmatched_providers,
+            ("marts.audit_unmatched_providers",),
+            blocking=True,
+            description="one row per year and unregistered provider, reasons, advanced+ <= all",
+        ),
+        SuiteSpec(
+            "mart_policy_scorecard",
+            suites_scorecard.mart_policy_scorecard,
+            ("marts.mart_policy_scorecard",),
+            blocking=True,
+            description="every indicator id of ref_policy_targets present for the latest year, shares within "
+            "0-1, status vocabulary",
+        ),
+        # the competitions and honours slice (expectations/suites_competitions.py)
+        SuiteSpec(
+            "raw_competitions",
+            suites_competitions.raw_competitions,
+            ("raw.competitions",),
+            blocking=True,
+            description="raw competition results: no personal columns, keys, tiers, awards, years, regions",
+        ),
+        SuiteSpec(
+            "raw_honours",
+            suites_competitions.raw_honours,
+            ("raw.honours",),
+            blocking=True,
+            description="raw honours: no personal columns, keys, honour types, years, regions",
+        ),
+        SuiteSpec(
+            "mart_competition_results",
+            suites_competitions.mart_competition_results,
+            ("marts.mart_competition_results",),
+            blocking=True,
+            description="no personal columns, tiers, award winners <= entrants <= entries, region = sum of units",
+        ),
+        SuiteSpec(
+            "mart_promotion_followup",
+            suites_competitions.mart_promotion_followup,
+            ("marts.mart_promotion_followup",),
+            blocking=True,
+            description="no personal columns, done + backlog = entitled, share arithmetic, region = sum of units",
+        ),
+        SuiteSpec(
+            "mart_title_eligibility",
+            suites_competitions.mart_title_eligibility,
+            ("marts.mart_title_eligibility",),
+            blocking=True,
+            description="no personal columns, grades and rules of the seed, newly <= eligible, region = sum of units",
+        ),
+        SuiteSpec(
+            "mart_certificate_rewards",
+            suites_competitions.mart_certificate_rewards,
+            ("marts.mart_certificate_rewards",),
+            blocking=True,
+            description="no personal columns, levels, persons <= certificates, region = sum of units",
         ),
     )
 }

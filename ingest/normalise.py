@@ -246,27 +246,47 @@ def typed_name(col: c.Column) -> str:
     return "region_code" if col.kind == c.REGION else col.name
 
 
+def _normalised(col: c.Column, text: pl.Expr, vocab: Vocabulary) -> tuple[pl.Expr, pl.Expr]:
+    value, reason = column_value(col, text, vocab)
+    if col.required:
+        reason = pl.when(clean_text(text).is_null()).then(pl.lit("required value blank")).otherwise(reason)
+    return value, reason
+
+
 def normalise_frame(frame: pl.DataFrame, source: c.Source, vocab: Vocabulary | None = None) -> pl.DataFrame:
     """Typed columns plus one ``__err__<column>`` reason column each (null when the value is fine).
 
     ``frame`` holds the source's canonical column names as text (absent optional columns may be
-    missing), a ``row_number`` column and any ``__``-prefixed bookkeeping columns, passed through. Derived columns: ``gender`` from the ID when blank,
-    ``birth_date`` from the ID, ``level_rank`` beside the level column (one per source), and
+    missing), a ``row_number`` column and any ``__``-prefixed bookkeeping columns, passed through.
+    Derived columns: ``gender`` from the ID when blank, ``birth_date`` from the ID, ``level_rank`` beside the level column (one per source), and
     ``region_code`` in place of ``region``.
     """
     vocab = vocab or vocabulary()
     present = set(frame.columns)
-    values, errors = [], []
-    for col in source.columns:
-        text = pl.col(col.name) if col.name in present else pl.lit(None, pl.Utf8)
-        value, reason = column_value(col, text, vocab)
-        if col.required:
-            blank = clean_text(text).is_null()
-            reason = pl.when(blank).then(pl.lit("required value blank")).otherwise(reason)
-        values.append(value.alias(typed_name(col)))
-        errors.append(reason.alias(ERR + col.name))
     passthrough = [col for col in frame.columns if col.startswith("__") or col == "row_number"]
-    typed = frame.select(*passthrough, *values, *errors)
+    per_row, per_value = [], []
+    for col in source.columns:
+        if col.name not in present:
+            value, reason = _normalised(col, pl.lit(None, pl.Utf8), vocab)
+            per_row += [value.alias(typed_name(col)), reason.alias(ERR + col.name)]
+        elif col.kind == c.ID_NUMBER:  # nearly unique per row: normalise in place, text cleaned once
+            frame = frame.with_columns(clean_text(pl.col(col.name)).alias(f"__clean_{col.name}"))
+            value, reason = _normalised(col, pl.col(f"__clean_{col.name}"), vocab)
+            per_row += [value.alias(typed_name(col)), reason.alias(ERR + col.name)]
+        else:
+            per_value.append(col)
+    # lazily, so that polars computes sub-expressions shared by a value and its reason once
+    typed = frame.lazy().select(*passthrough, *[pl.col(col.name) for col in per_value], *per_row).collect()
+    # Vocabulary columns repeat a few thousand distinct spellings over millions of rows: normalise
+    # each distinct value once, then join the result back.
+    for col in per_value:
+        value, reason = _normalised(col, pl.col(col.name), vocab)
+        lookup = (
+            typed.select(pl.col(col.name).unique())
+            .with_columns(value.alias(f"__typed_{col.name}"), reason.alias(ERR + col.name))
+        )
+        typed = typed.join(lookup, on=col.name, how="left", nulls_equal=True).drop(col.name)
+        typed = typed.rename({f"__typed_{col.name}": typed_name(col)})
     derived = []
     names = {col.name: col for col in source.columns}
     if "id_number" in names:

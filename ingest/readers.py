@@ -215,19 +215,42 @@ def read_csv(f: LandedFile, source: c.Source) -> ReadResult:
     return ReadResult(frame, h + 1, tuple(notes))
 
 
-def _first_used_row(path: Path) -> int:
-    """1-based number of the sheet's first non-empty row (fastexcel trims leading empty rows)."""
-    import openpyxl
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = wb.worksheets[0]
-        for i, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_TITLE_ROWS + 8, values_only=True), 1):
-            if any(v is not None and str(v).strip() != "" for v in row):
-                return i
-        return 1
-    finally:
-        wb.close()
+
+def _first_used_row(path: Path) -> int:
+    """1-based sheet row of the first sheet's first non-empty row, read from the sheet XML itself.
+
+    fastexcel (calamine) trims leading empty rows, and a writer may not store an empty first row at
+    all, so spreadsheet row numbers come from the ``<row r="N">`` index of the first row with a value.
+    Only the first rows of the sheet are parsed.
+    """
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        workbook = ET.fromstring(zf.read("xl/workbook.xml"))
+        first = workbook.find("m:sheets/m:sheet", _NS)
+        rel_id = first.get(f"{{{_NS['r']}}}id")
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels.findall("rel:Relationship", _NS) if r.get("Id") == rel_id)
+        sheet = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        m = _NS["m"]
+        with zf.open(sheet) as fh:
+            for _, elem in ET.iterparse(fh, events=("end",)):
+                if elem.tag == f"{{{m}}}row":
+                    has_value = any(
+                        (v.text or "").strip() for v in elem.iter() if v.tag in (f"{{{m}}}v", f"{{{m}}}t")
+                    )
+                    if has_value:
+                        return int(elem.get("r"))
+                    elem.clear()
+    return 1
 
 
 def read_xlsx(f: LandedFile, source: c.Source) -> ReadResult:

@@ -24,6 +24,7 @@ app = typer.Typer(
     help="Xinjiang high-skilled talent warehouse: refresh it, generate sample landings, read it.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
 )
 
 
@@ -56,6 +57,7 @@ def refresh(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild the raw layer and every model from the landing folder.")
     ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's step log.")] = False,
 ) -> None:
     """Run the whole pipeline through the nightly Dagster job: ingest, dbt build, checks, publish.
 
@@ -78,7 +80,7 @@ def refresh(
         full_refresh=full_refresh,
     )
     try:
-        outcome = run_refresh(settings)
+        outcome = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
     except BuildBusy as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -101,6 +103,83 @@ def generate(
     truth = synth(out, persons=persons, seed=seed, progress=sys.stderr.isatty())
     rows = truth.get("sources", {}).get("certifications", {}).get("rows_landed")
     typer.echo(f"wrote {out} ({rows} certificate rows landed; ground truth in {out}/_ground_truth/)")
+
+
+export_app = typer.Typer(
+    help="Person-level lists with names and ID numbers, from the restricted store (needs the PII key; "
+    "every export is logged).",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("eligibility")
+def export_eligibility(
+    year: Annotated[int, typer.Option(help="Year of the competition results and honours.")],
+    out: Annotated[Path, typer.Option(help="The .xlsx file to write.")],
+    warehouse: Annotated[
+        Path, typer.Option(help="The published warehouse file; its build directory holds the lists.")
+    ] = Path(DEFAULT_WAREHOUSE),
+    who: Annotated[
+        str | None, typer.Option(help="Who is exporting, for the export log (default: the login name).")
+    ] = None,
+) -> None:
+    """Persons entitled to a skill-level promotion or to apply directly for a senior title in YEAR.
+
+    Names and ID numbers come from the restricted store beside the build, not the published file.
+
+    Needs TALENT_PII_KEY (or the key file); each export is recorded in restricted.export_log.
+    """
+    import getpass
+
+    from ingest.pii import PiiKeyMissing
+    from orchestration.export import ExportError
+    from orchestration.export import export_eligibility as run_export
+    from orchestration.settings import WarehouseSettings
+
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError) as exc:
+            raise typer.BadParameter("cannot tell who you are: pass --who", param_hint="--who") from exc
+    settings = WarehouseSettings(warehouse_path=str(warehouse.resolve()))
+    try:
+        rows = run_export(settings, year, out, who)
+    except (PiiKeyMissing, ExportError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"wrote {out}: {rows} entitlements of {year} (logged in restricted.export_log)")
+
+
+@app.command()
+def scorecard(
+    year: Annotated[
+        int | None, typer.Option(help="Year to show (default: the latest, the year of the as-of date).")
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="A prefecture-level unit, by code (654000) or name (伊犁哈萨克自治州, 伊犁): every row that "
+            "belongs to it; 650000 for the region-wide rows."
+        ),
+    ] = None,
+    detail: Annotated[
+        bool, typer.Option("--detail", help="One row per prefecture, carrier and institution instead of a summary.")
+    ] = False,
+    warehouse: Annotated[Path, typer.Option(help="The published warehouse file.")] = Path(DEFAULT_WAREHOUSE),
+) -> None:
+    """Print the policy scorecard from the published warehouse: each indicator (Chinese name and id),
+    its value, target and status."""
+    from rich.console import Console
+
+    from orchestration.scorecard import ScorecardError, render_scorecard
+
+    try:
+        renderable = render_scorecard(warehouse, year, region, detail=detail)
+    except ScorecardError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    Console().print(renderable)
 
 
 if __name__ == "__main__":

@@ -219,14 +219,19 @@ def only_failure(result: SuiteResult) -> dict:
 # --- registry and good data ------------------------------------------------------------------------
 
 
+# The suites of the certification slice, whose tables this module's fixture builds; later slices'
+# suites run against real builds in their integration tests.
+CERTIFICATION_SUITES = (
+    "raw_certifications",
+    "raw_certifications_advisory",
+    "ledger_reconciliation",
+    "mart_high_skill_ratio",
+    "mart_target_progress",
+)
+
+
 def test_registry_shape_and_blocking_flags():
-    assert set(SUITES) == {
-        "raw_certifications",
-        "raw_certifications_advisory",
-        "ledger_reconciliation",
-        "mart_high_skill_ratio",
-        "mart_target_progress",
-    }
+    assert set(CERTIFICATION_SUITES) <= set(SUITES)
     assert {name for name, spec in SUITES.items() if not spec.blocking} == {"raw_certifications_advisory"}
     assert SUITES["mart_high_skill_ratio"].tables == ("marts.mart_high_skill_ratio",)
     assert SUITES["ledger_reconciliation"].tables == (
@@ -259,7 +264,7 @@ def test_suites_read_only_their_declared_tables(con):
             assert referenced <= set(spec.tables), (name, frame.name, referenced)
 
 
-@pytest.mark.parametrize("suite", sorted(SUITES))
+@pytest.mark.parametrize("suite", CERTIFICATION_SUITES)
 def test_good_data_passes(con, suite):
     result = run_suite(con, suite)
     assert result.failed == []

@@ -1,0 +1,47 @@
+-- One row per training enrolment: its latest landed version. Files apply in order of
+-- (export_date, file_name, source_file, row number); for the same training_id the later row wins,
+-- which is how completions, withdrawals and corrections arrive.
+
+with
+
+trainings as (
+    select * from {{ ref('stg_raw__trainings') }}
+),
+
+latest as (
+    select
+        *,
+        count(*) over by_training as landed_versions
+    from trainings
+    window by_training as (partition by training_id)
+    qualify row_number() over (
+        partition by training_id
+        order by export_date desc, file_name desc, source_file desc, source_row_number desc
+    ) = 1
+),
+
+final as (
+    select
+        training_id,
+        person_key,
+        birth_date,
+        program,
+        skill_level,
+        level_rank,
+        occupation_name,
+        provider_code,
+        provider_name,
+        start_date,
+        end_date,
+        status,
+        subsidy_yuan,
+        region_code,
+        landed_versions,
+        load_id,
+        source_file,
+        export_date,
+        source_row_number
+    from latest
+)
+
+select * from final

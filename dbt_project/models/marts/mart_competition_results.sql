@@ -1,0 +1,79 @@
+-- One row per competition year, tier and reporting unit (units with at least one result that year
+-- and tier, plus the region-wide row 650000): entries, entrants and persons by award. Results are
+-- the latest landed version of each; years after the as-of date's year are left out.
+
+with
+
+bounds as (
+    select year({{ as_of_date_literal() }}) as as_of_year
+),
+
+results as (
+    select results.*
+    from {{ ref('int_competition_results_latest') }} as results
+    cross join bounds
+    where results.year <= bounds.as_of_year
+),
+
+reporting_units as (
+    select code as region_code, name as region_name from {{ ref('ref_prefectures') }}
+    union all
+    select code as region_code, name as region_name from {{ ref('ref_region') }}
+),
+
+region as (
+    select code as region_code from {{ ref('ref_region') }}
+),
+
+-- per unit, and (the grouping set without region_code) region-wide: a person counts once there
+counts as (
+    select
+        year,
+        tier,
+        grouping(region_code) = 1 as is_region_wide,
+        region_code,
+        count(*) as entries,
+        count(distinct person_key) as entrants,
+        count(distinct person_key) filter (where is_award_winner) as award_winners,
+        count(distinct person_key) filter (where award = '金牌') as gold_medallists,
+        count(distinct person_key) filter (where award = '银牌') as silver_medallists,
+        count(distinct person_key) filter (where award = '铜牌') as bronze_medallists,
+        count(distinct person_key) filter (where award = '优胜奖') as merit_award_winners,
+        count(distinct person_key) filter (where award = '一等奖') as first_prize_winners,
+        count(distinct person_key) filter (where award = '二等奖') as second_prize_winners,
+        count(distinct person_key) filter (where award = '三等奖') as third_prize_winners
+    from results
+    group by grouping sets ((year, tier, region_code), (year, tier))
+),
+
+labelled as (
+    select
+        counts.* exclude (region_code),
+        case when counts.is_region_wide then region.region_code else counts.region_code end as region_code
+    from counts
+    cross join region
+),
+
+final as (
+    select
+        cast(labelled.year as integer) as year,
+        cast(labelled.tier as varchar) as tier,
+        cast(labelled.region_code as varchar) as region_code,
+        cast(reporting_units.region_name as varchar) as region_name,
+        cast(labelled.entries as bigint) as entries,
+        cast(labelled.entrants as bigint) as entrants,
+        cast(labelled.award_winners as bigint) as award_winners,
+        cast(labelled.gold_medallists as bigint) as gold_medallists,
+        cast(labelled.silver_medallists as bigint) as silver_medallists,
+        cast(labelled.bronze_medallists as bigint) as bronze_medallists,
+        cast(labelled.merit_award_winners as bigint) as merit_award_winners,
+        cast(labelled.first_prize_winners as bigint) as first_prize_winners,
+        cast(labelled.second_prize_winners as bigint) as second_prize_winners,
+        cast(labelled.third_prize_winners as bigint) as third_prize_winners
+    from labelled
+    inner join reporting_units
+        on labelled.region_code = reporting_units.region_code
+)
+
+select * from final
+order by year, tier, region_code

@@ -1,0 +1,66 @@
+-- TITLE-DIRECT-FULL and TITLE-DIRECT-DEPUTY (measure 15): one row per year, reporting unit, title
+-- grade and rule. Persons eligible that year to apply directly for a senior title (once per person
+-- and grade, under the rule reported as their basis) and, of them, those eligible for that grade for
+-- the first time. Unit rows where someone is eligible, plus region-wide rows (650000) that total them.
+
+with
+
+titles as (
+    select * from {{ ref('int_entitlements_deduped') }}
+    where entitlement_type = 'title'
+),
+
+reporting_units as (
+    select code as region_code, name as region_name from {{ ref('ref_prefectures') }}
+    union all
+    select code as region_code, name as region_name from {{ ref('ref_region') }}
+),
+
+region as (
+    select code as region_code from {{ ref('ref_region') }}
+),
+
+counts as (
+    select
+        year,
+        indicator_id,
+        title_grade,
+        rule_id,
+        rule_text,
+        grouping(region_code) = 1 as is_region_wide,
+        region_code,
+        count(*) as eligible_persons,
+        count(*) filter (where is_newly_entitled) as newly_eligible_persons
+    from titles
+    group by grouping sets (
+        (year, indicator_id, title_grade, rule_id, rule_text, region_code),
+        (year, indicator_id, title_grade, rule_id, rule_text)
+    )
+),
+
+labelled as (
+    select
+        counts.* exclude (region_code),
+        case when counts.is_region_wide then region.region_code else counts.region_code end as region_code
+    from counts
+    cross join region
+),
+
+final as (
+    select
+        cast(labelled.year as integer) as year,
+        cast(labelled.region_code as varchar) as region_code,
+        cast(reporting_units.region_name as varchar) as region_name,
+        cast(labelled.indicator_id as varchar) as indicator_id,
+        cast(labelled.title_grade as varchar) as title_grade,
+        cast(labelled.rule_id as varchar) as rule_id,
+        cast(labelled.rule_text as varchar) as rule_text,
+        cast(labelled.eligible_persons as bigint) as eligible_persons,
+        cast(labelled.newly_eligible_persons as bigint) as newly_eligible_persons
+    from labelled
+    inner join reporting_units
+        on labelled.region_code = reporting_units.region_code
+)
+
+select * from final
+order by year, region_code, indicator_id, rule_id
