@@ -203,14 +203,18 @@ def read_csv(f: LandedFile, source: c.Source) -> ReadResult:
     head = list(csv.reader(text.splitlines()[: MAX_TITLE_ROWS + 1]))
     h = _find_header([list(r) for r in head], source, f.source_file)
     header = list(head[h])
-    body = pl.read_csv(
-        io.StringIO(text),
-        has_header=False,
-        skip_rows=h + 1,
-        infer_schema=False,
-        new_columns=[f"c{i}" for i in range(len(header))],
-        truncate_ragged_lines=True,
-    )
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        body = pl.read_csv(
+            io.StringIO(text),
+            has_header=False,
+            skip_rows=h + 1,
+            infer_schema=False,
+            new_columns=names,
+            truncate_ragged_lines=True,
+        )
+    except pl.exceptions.NoDataError:  # a header and no rows: a valid, empty export
+        body = pl.DataFrame(schema={n: pl.Utf8 for n in names})
     frame, notes = _shape(body, header, h + 2, source, f.source_file)
     return ReadResult(frame, h + 1, tuple(notes))
 

@@ -105,6 +105,33 @@ def generate(
     typer.echo(f"wrote {out} ({rows} certificate rows landed; ground truth in {out}/_ground_truth/)")
 
 
+@app.command()
+def bench(
+    scale: Annotated[
+        str, typer.Option(help="quick (tiny, for tests), small (~100k rows), region (~8M rows), national (~16M rows).")
+    ] = "small",
+    workdir: Annotated[Path, typer.Option(help="Where generated landings and warehouses go.")] = Path("data/bench"),
+    output: Annotated[Path, typer.Option(help="Markdown file the results are written into.")] = Path("BENCHMARKS.md"),
+    regenerate: Annotated[bool, typer.Option(help="Generate the landing even if one of this scale exists.")] = False,
+) -> None:
+    """Benchmark the refresh at a scale: full, limit query, nightly, same day on empty, nothing new.
+
+    Each run is a child process, measured for wall time and peak memory; per-stage times come from
+    Dagster's run events. Results go to OUTPUT (one section per scale, replaced on a re-run).
+    """
+    from orchestration.bench import SCALES, render, run_bench, write_markdown
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
+    report = run_bench(scale, workdir.resolve(), regenerate=regenerate, say=lambda m: typer.echo(m, err=True))
+    write_markdown(report, output)
+    typer.echo(render(report))
+    failed = [m.label for m in report.runs.values() if not m.ok]
+    if failed:
+        typer.echo("failed runs: " + ", ".join(failed), err=True)
+        raise typer.Exit(1)
+
+
 export_app = typer.Typer(
     help="Person-level lists with names and ID numbers, from the restricted store (needs the PII key; "
     "every export is logged).",

@@ -94,3 +94,10 @@ def test_discovery_order_and_unsupported_files(tmp_path):
     ]
     assert [f.supported for f in found] == [False, True, True, False, True]
     assert all(isinstance(f, LandedFile) for f in found)
+
+
+def test_header_only_file_is_an_empty_export_not_an_error(tmp_path):
+    path = write_csv(tmp_path / "certifications/2024-03-31/empty.csv", HEADER, [])
+    result = read(_landed(path, tmp_path), c.CERTIFICATIONS)
+    assert result.frame.height == 0
+    assert "certificate_no" in result.frame.columns
