@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from functools import cache
@@ -15,6 +16,10 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 @cache
 def dbt_project() -> DbtProject:
+    # the venv's dbt must be found even when the venv is not activated (`.venv/bin/dg dev`)
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target="build")
     project.prepare_if_dev()  # `dagster dev` / `dg dev`: re-parse when models change
     if not project.manifest_path.exists():  # a clean checkout before `make install` parsed it

@@ -1,0 +1,53 @@
+"""The Dagster graph as operators see it: keys, checks, job and schedule (a change shows in review)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from expectations.runner import SUITES
+from orchestration.defs.dbt.assets import dbt_build_args
+from orchestration.definitions import defs
+from orchestration.settings import WarehouseSettings
+
+
+def _keys():
+    return {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_asset_graph_has_ingest_dbt_and_publish_layers():
+    keys = _keys()
+    assert {"raw/certifications", "raw/load_ledger", "raw/quarantine", "warehouse/published"} <= keys
+    assert {"marts/mart_high_skill_ratio", "marts/mart_target_progress", "marts/mart_policy_scorecard"} <= keys
+    assert "staging/stg_raw__certifications" in keys and "intermediate/int_certificates_latest" in keys
+
+
+def test_publish_waits_for_every_mart():
+    graph = defs.resolve_asset_graph()
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["warehouse", "published"])).parent_keys}
+    marts = {k for k in _keys() if k.startswith("marts/")}
+    assert marts and marts <= parents
+
+
+def test_every_suite_is_a_check_with_its_blocking_flag():
+    graph = defs.resolve_asset_graph()
+    names = {key.name: key for key in graph.asset_check_keys}
+    for suite, spec in SUITES.items():
+        key = names[f"ge_{suite}"]
+        assert key.asset_key.to_user_string() == spec.tables[0].replace(".", "/")
+        assert graph.get_check_spec(key).blocking is spec.blocking
+
+
+def test_nightly_job_and_schedule():
+    job = defs.resolve_job_def("nightly_refresh")
+    assert job.executor_def.name == "in_process"
+    schedule = defs.resolve_schedule_def("nightly_refresh_0200")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.job_name == "nightly_refresh"
+
+
+def test_dbt_is_invoked_once_with_the_run_settings():
+    args = dbt_build_args(WarehouseSettings(as_of="2025-12-31", full_refresh=True))
+    assert args[0] == "build" and args[-1] == "--full-refresh"
+    assert '"as_of_date": "2025-12-31"' in args[2]
+    assert dbt_build_args(WarehouseSettings(as_of="2025-12-31"))[-1] != "--full-refresh"
