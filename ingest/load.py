@@ -13,7 +13,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -221,7 +221,7 @@ def _ledger(con, f: LandedFile, load_id, outcome: FileOutcome, run_id, duplicate
             outcome.message,
             duplicate_of,
             run_id,
-            datetime.now(timezone.utc).replace(tzinfo=None),
+            datetime.now(UTC).replace(tzinfo=None),
         ],
     )
 
@@ -274,10 +274,10 @@ class _Batch:
         typed = typed.with_columns(bad.alias("__bad"))
         good = typed.filter(~pl.col("__bad")).join(lineage, on=FILE, how="left")
         problems = _problems(text, typed.filter(pl.col("__bad")), source).join(lineage, on=FILE, how="left")
-        counts = dict(
-            (row[0], (row[1], row[2]))
+        counts = {
+            row[0]: (row[1], row[2])
             for row in typed.group_by(FILE).agg(pl.len(), pl.col("__bad").sum()).iter_rows()
-        )
+        }
         if any(col.kind == c.ID_NUMBER for col in source.columns) and good.height:
             # DuckDB writes one attached database per transaction; the upsert is idempotent, so it
             # runs first and a failure of the build transaction below leaves nothing inconsistent.

@@ -64,7 +64,8 @@ def refresh(
     When the landing folder is empty, the embedded sample landing is generated into it first.
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from orchestration.run import BuildBusy, refresh as run_refresh
+    from orchestration.run import BuildBusy
+    from orchestration.run import refresh as run_refresh
     from orchestration.settings import WarehouseSettings
 
     as_of_text = _as_of(as_of)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -81,7 +81,7 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
         con.execute(
             "create table pub.audit.refresh as select ? as run_id, ?::date as as_of_date, "
             "?::timestamp as published_at",
-            [run_id, as_of, datetime.now(timezone.utc).replace(tzinfo=None)],
+            [run_id, as_of, datetime.now(UTC).replace(tzinfo=None)],
         )
         tables = {
             f"{s}.{t}": con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]

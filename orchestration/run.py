@@ -44,8 +44,8 @@ class RefreshOutcome:
     ingest_summary: str = ""
 
     def describe(self) -> str:
-        lines = [f"run {self.run_id}: {'published' if self.published else 'NOT published'} "
-                 f"in {self.seconds:.1f} s"]
+        state = "published" if self.published else "NOT published"
+        lines = [f"run {self.run_id}: {state} in {self.seconds:.1f} s"]
         if self.ingest_summary:
             lines.append(f"  ingest: {self.ingest_summary}")
         lines += [f"  failed check: {c}" for c in self.failed_checks]
@@ -65,8 +65,8 @@ def _instance():
 def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshOutcome:
     import dagster as dg
 
-    from orchestration.defs.publish.assets import PUBLISHED_KEY
     from orchestration.definitions import defs
+    from orchestration.defs.publish.assets import PUBLISHED_KEY
 
     job = defs.resolve_job_def("nightly_refresh")
     started = time.perf_counter()

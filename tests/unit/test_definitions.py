@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from expectations.runner import SUITES
-from orchestration.defs.dbt.assets import dbt_build_args
 from orchestration.definitions import defs
+from orchestration.defs.dbt.assets import dbt_build_args
 from orchestration.settings import WarehouseSettings
 
 
