@@ -35,6 +35,7 @@ def build_lock(build_dir: Path):
 class RefreshOutcome:
     success: bool
     published: bool
+    up_to_date: bool  # nothing new and nothing changed since the last publish: nothing was rebuilt
     run_id: str
     seconds: float
     failed_checks: list[str] = field(default_factory=list)
@@ -44,7 +45,7 @@ class RefreshOutcome:
     ingest_summary: str = ""
 
     def describe(self) -> str:
-        state = "published" if self.published else "NOT published"
+        state = "up to date" if self.up_to_date else "published" if self.published else "NOT published"
         lines = [f"run {self.run_id}: {state} in {self.seconds:.1f} s"]
         if self.ingest_summary:
             lines.append(f"  ingest: {self.ingest_summary}")
@@ -76,7 +77,9 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
             run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
         )
     seconds = time.perf_counter() - started
-    published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    published = PUBLISHED_KEY in materialized
+    up_to_date = result.success and dg.AssetKey(["raw", "load_ledger"]) not in materialized
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     failed_checks, warnings = [], []
     for e in failed:
@@ -89,9 +92,12 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
         if e.is_step_materialization and e.asset_key and e.asset_key.path == ["raw", "load_ledger"]:
             md = e.event_specific_data.materialization.metadata
             summary = md["summary"].value if "summary" in md else ""
+    if up_to_date:
+        summary = "nothing new landed; the published warehouse is up to date (nothing rebuilt)"
     return RefreshOutcome(
-        success=result.success and published,
+        success=result.success and (published or up_to_date),
         published=published,
+        up_to_date=up_to_date,
         run_id=result.run_id,
         seconds=seconds,
         failed_checks=failed_checks,

@@ -51,3 +51,4 @@ def test_dbt_is_invoked_once_with_the_run_settings():
     assert args[0] == "build" and args[-1] == "--full-refresh"
     assert '"as_of_date": "2025-12-31"' in args[2]
     assert dbt_build_args(WarehouseSettings(as_of="2025-12-31"))[-1] != "--full-refresh"
+    assert args[3:5] == ["--exclude-resource-type", "unit_test"]  # those run in the test suite

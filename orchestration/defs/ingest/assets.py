@@ -1,8 +1,6 @@
 """Ingest: every landed file not yet in the ledger -> the build database's raw tables."""
 
 
-import shutil
-
 import dagster as dg
 
 from ingest import contract
@@ -22,21 +20,24 @@ def raw_key(table: str) -> dg.AssetKey:
 @dg.multi_asset(
     name="ingest_landing",
     specs=[
-        dg.AssetSpec(raw_key(t), group_name="raw", description=d, kinds={"polars", "duckdb"})
+        dg.AssetSpec(raw_key(t), group_name="raw", description=d, kinds={"polars", "duckdb"}, skippable=True)
         for t, d in RAW_TABLES.items()
     ],
     description="Read new landed files (CSV, XLSX; any contract encoding), normalise, pseudonymise, "
-    "quarantine bad rows and record each file in the load ledger.",
+    "quarantine bad rows and record each file in the load ledger. When nothing new landed and the "
+    "published file already reflects this as-of date and these models, nothing downstream runs.",
 )
 def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSettings):
     from ingest.load import connect_build, ingest
     from ingest.pii import resolve_key
+    from orchestration.defs.dbt.resources import dbt_project
+    from orchestration.state import clear_marker, current_state, read_marker
 
     if settings.full_refresh and settings.build_dir.exists():
         context.log.info("full refresh: removing the build directory %s", settings.build_dir)
         for name in ("build.duckdb", "build.duckdb.wal", "restricted.duckdb", "restricted.duckdb.wal"):
             (settings.build_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(settings.build_dir / "dbt_target", ignore_errors=True)
+        clear_marker(settings.build_dir)
     key = resolve_key(settings.warehouse.parent)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
@@ -44,9 +45,22 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
         totals = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
         }
+        state = current_state(con, settings, dbt_project().manifest_path)
     finally:
         con.close()
     context.log.info("ingest: %s", report.summary())
+    if (
+        report.new_files == 0
+        and not settings.full_refresh
+        and settings.warehouse.exists()
+        and read_marker(settings.build_dir) == state
+    ):
+        context.log.info(
+            "up to date: nothing new landed and the published warehouse already reflects as-of %s; "
+            "nothing to rebuild",
+            state["as_of_date"],
+        )
+        return
     statuses = report.by_status()
     for table in RAW_TABLES:
         yield dg.MaterializeResult(

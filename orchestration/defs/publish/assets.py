@@ -26,9 +26,18 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
     "storage v1.5.0; swapped in with os.replace when the run's blocking checks have passed.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSettings):
+    import duckdb
+
+    from orchestration.defs.dbt.resources import dbt_project
     from orchestration.publish import publish
+    from orchestration.state import current_state, write_marker
 
     report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date)
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        write_marker(settings.build_dir, current_state(con, settings, dbt_project().manifest_path))
+    finally:
+        con.close()
     context.log.info("published %s (%d tables, %d bytes)", report.path, len(report.tables), report.bytes)
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,44 @@
+"""What a published warehouse was built from, to recognise a re-run that has nothing to do.
+
+After each publish, the build directory records the state the published file reflects: the as-of
+date and age bounds, the load ledger (files seen, latest load) and the dbt manifest's checksum. A
+later run whose ingest found no new file and whose state is the same would rebuild identical marts,
+so it stops after ingest and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+MARKER = "last_publish.json"
+
+
+def current_state(con, settings, manifest: Path) -> dict:
+    files, last_load = con.execute(
+        "select count(*), coalesce(max(loaded_at)::varchar, '') from raw.load_ledger"
+    ).fetchone()
+    return {
+        "as_of_date": settings.as_of_date.isoformat(),
+        "min_age": settings.min_age,
+        "max_age": settings.max_age,
+        "ledger_files": files,
+        "ledger_last_load": last_load,
+        "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else "",
+    }
+
+
+def read_marker(build_dir: Path) -> dict | None:
+    path = build_dir / MARKER
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_marker(build_dir: Path, state: dict) -> None:
+    tmp = build_dir / (MARKER + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
+    tmp.replace(build_dir / MARKER)
+
+
+def clear_marker(build_dir: Path) -> None:
+    (build_dir / MARKER).unlink(missing_ok=True)
