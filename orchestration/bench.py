@@ -126,8 +126,9 @@ def write_day_files(landing: Path, out: Path, day: date, new_rows: int, revocati
 
 # ---------------------------------------------------------------- the limit query
 
-FULL_WIDTH = "０１２３４５６７８９ＸｘＹＳ（）／－．"
-HALF_WIDTH = "0123456789XxYS()/-."
+# every full-width ASCII form (U+FF01..U+FF5E) and its half-width twin, as NFKC maps them
+FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F) if chr(c) != "'" and chr(c - 0xFEE0) != "'")
+HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) != "'" and chr(c - 0xFEE0) != "'")
 
 
 def prepare_limit_input(landing: Path, out: Path) -> dict:
@@ -188,7 +189,8 @@ def limit_query(input_dir: Path, as_of: date, con) -> str:
 
     def col(name: str) -> str:
         cols = ", ".join('"' + h.replace('"', '""') + '"' for h in spelled.get(name, []))
-        return f"nullif(trim(translate(coalesce({cols}, ''), '{FULL_WIDTH}', '{HALF_WIDTH}')), '')" if cols else "null"
+        cleaned = f"trim(translate(coalesce({cols}, ''), '{FULL_WIDTH}', '{HALF_WIDTH}'), ' \t\u3000')"
+        return f"nullif({cleaned}, '')" if cols else "null"
 
     vocab = vocabulary()
     levels = ", ".join(f"('{sp}', {vocab.rank_of_level[lv]})" for sp, lv in vocab.level_of_spelling.items())
