@@ -1,18 +1,38 @@
 """Synthetic landing data with known ground truth: `generate(out, persons, seed)`.
 
-Writes ``<out>/certifications/<YYYY-MM-DD>/<name>.csv|.xlsx`` exactly as the source contract
-(``shared/contracts/source-exports.md``) describes real exports, messy in every way it lists, and
-``<out>/_ground_truth/ground_truth.json`` computed from the generator's own clean model (``truth.py``),
-never from the files. Same seed and size give byte-identical output.
+Writes ``<out>/<source>/<YYYY-MM-DD>/<name>.csv|.xlsx`` for the six sources of the source contract
+(``shared/contracts/source-exports.md``) exactly as it describes real exports, messy in every way it
+lists, and ``<out>/_ground_truth/ground_truth.json`` computed from the generator's own clean models
+(``truth``, ``indicators``), never from the files. Same seed and size give byte-identical output.
 
 Modules: ``people`` (the population shared by all sources: units, names, ID numbers, moves),
-``certifications`` (the certificate model and its export plan), ``mess`` (column specs, per-file
-styles, rendering clean values to messy cells), ``writers`` (CSV and XLSX bytes), ``landing`` (files
-and rows of a source, writing them), ``truth`` (ledger, quarantine and ratio truth), ``reference``
-(vocabularies). Adding trainings, carriers, graduates, competitions or honours means a module like
-``certifications`` that draws persons from the same ``People`` and returns a ``SourceLanding``.
+``certifications`` (the certificate model and its export plan), ``carriers``, ``trainings``,
+``graduates``, ``competitions``, ``honours`` (the other sources' models; their export plans are assembled
+by ``exports``), ``mess`` (column specs, per-file styles, rendering clean values to messy cells),
+``writers`` (CSV and XLSX bytes), ``landing`` (files and rows of a source, writing them), ``truth``
+(ledger, quarantine and ratio truth), ``indicators`` (the truth of the training, carrier, graduate,
+competition, honour and reward indicators), ``reference`` (vocabularies and policy tables).
 
-Mess, and how often it occurs (the JSON's ``mess`` section counts actual occurrences per run).
+Every source draws from random streams of its own (``_STREAM_*``; file rendering: one stream per
+source and file), so adding a source never changes another's files: the certifications of a seed are
+byte-identical to those of the certifications-only generator (tests/unit/test_synth.py pins them).
+Trainees, competitors and honourees are persons of the same ``People`` (valid ID numbers); the
+competitions and honours models read the certification truth to pick winners who do or do not yet
+hold the level a promotion would give them.
+
+The table below is the mess of the certifications; the other sources share its file-level kinds
+(encodings, CRLF, quoting, trailing column, blank lines, XLSX with 0-3 title rows and date cells, header
+languages and decorations, shuffled and left-out optional columns, date/level/region spellings, padded
+and full-width values, lower-case ``x``), add their own (years and numbers with full-width digits,
+subsidies written ``1,200.00`` / ``1200.00`` / ``1200``, blank or unregistered 培训机构编码), land
+re-sent copies (3 % of files, at least 2), corrections in later exports (status updates and wrong
+levels, programmes, regions, awards, tiers, types, figures corrected), one rejected file and one note
+each, and 2 % bad rows (at least one per defect kind) with exactly one defect each (the source modules'
+docstrings and ``DEFECTS``/``INVALID`` tables say which; graduates include graduates_certified >
+graduates).
+
+Mess of the certifications, and how often it occurs (the JSON's ``mess`` section counts actual
+occurrences per run and source).
 File-level shares are of the data files of a source; each option of each file-level dimension is
 used by at least one file whenever there are at least as many files as options.
 
@@ -92,15 +112,56 @@ from typing import Self
 
 import numpy as np
 
-from . import certifications, landing, truth
+from . import (
+    carriers,
+    certifications,
+    competitions,
+    graduates,
+    honours,
+    indicators,
+    landing,
+    trainings,
+    truth,
+)
 from .people import make_people
 
 __all__ = ["generate"]
-__version__ = "1.0"
+__version__ = "1.1"
 
-SOURCES = ("certifications",)
+SOURCES = ("certifications", "trainings", "carriers", "graduates", "competitions", "honours")
 _STREAM_PEOPLE, _STREAM_CERTIFICATIONS, _STREAM_RENDER = 1, 2, 3
+# new sources draw from streams of their own, so certifications stay byte-identical for a seed
+_STREAM_CARRIERS, _STREAM_TRAININGS, _STREAM_GRADUATES, _STREAM_COMPETITIONS, _STREAM_HONOURS = 4, 5, 6, 7, 8
 GROUND_TRUTH = Path("_ground_truth") / "ground_truth.json"
+
+NOTES = (
+    "files are in apply order (export_date, file name, path) within each source, sources in the order of "
+    "`sources`. A duplicate file counts its rows in "
+    "rows_landed but loads and quarantines none; source totals rows_landed/rows_loaded/rows_quarantined "
+    "cover loaded and rejected files only (so landed = loaded + quarantined), and "
+    "rows_landed_in_duplicate_files counts the copies' rows. row_number is the row as a spreadsheet "
+    "shows it (CSV header = row 1; XLSX 1-based sheet row, title and blank rows included, also a blank "
+    "first row that the file does not store). quarantined_rows: one per bad row (its one defective "
+    "column) and one per row of a rejected file (the missing column); reason is informative. "
+    "high_skill_ratio: region_code 650000 is region-wide, the others are unit codes (prefecture or "
+    "6590xx city), listed for each as-of date where the unit has at least one skilled person. "
+    "The indicator keys below are for as_of_date (indicators_as_of) and list every row the matching mart "
+    "holds (zero rows included where the mart has them): apprenticeship_annual (mart_apprenticeship_annual: "
+    "every scorecard year x every unit and 650000; statuses on 650000 rows only), training_level_mix "
+    "(mart_training_level_mix: year x programme; person_times_by_rank is ranks 0..7), carrier_compliance "
+    "(mart_carrier_compliance: carriers held to BASE-/COLLEGE-/PUBLIC-BASE-ADVANCED x years from their "
+    "establishment), new_carriers (mart_new_carriers: year x carrier type, new_by_tier, status on the six "
+    "new-batch types), graduate_certificates (mart_graduate_certificates: institution rows, institution_type "
+    "rows and the region row; status on the three types held to GRAD-CERT-RATE), competition_results "
+    "(mart_competition_results: year x tier x unit with results, and 650000), promotion_followup "
+    "(mart_promotion_followup: year x unit with entitled persons, 650000 for every competition year), "
+    "title_eligibility (mart_title_eligibility: year x unit x indicator x basis rule, and 650000), "
+    "certificate_rewards (mart_certificate_rewards: year x unit x level with valid certificates, and 650000), "
+    "unmatched_providers (audit_unmatched_providers summed over provider names: year x provider_code, null = "
+    "blank), entitlements (one row per person, year and indicator: the list `talent export eligibility` writes). "
+    "Scorecard years run from the first training start or graduation year to the as-of year; 2026 is running "
+    "(statuses on_track/off_track, or met for a count already reached)."
+)
 
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:
@@ -124,34 +185,59 @@ def generate(out: Path, persons: int = 20000, seed: int = 7, progress: bool = Tr
         bar.stage("certifications: model and export plan")
         cert_landing, cert_truth = certifications.build(people, _rng(seed, _STREAM_CERTIFICATIONS))
         bar.stage("certifications: writing files", total=cert_landing.rows.height)
-        mess_counts = landing.write(
-            out, cert_landing, lambda i: _rng(seed, _STREAM_RENDER, 1, i), bar.advance
-        )
+        mess_counts = {
+            "certifications": landing.write(
+                out, cert_landing, lambda i: _rng(seed, _STREAM_RENDER, 1, i), bar.advance
+            )
+        }
+        bar.stage("carriers, trainings, graduates, competitions, honours: models and export plans")
+        carrier_landing, register = carriers.build(people, _rng(seed, _STREAM_CARRIERS))
+        training_landing, training_truth = trainings.build(people, register, _rng(seed, _STREAM_TRAININGS))
+        graduate_landing, graduate_truth = graduates.build(_rng(seed, _STREAM_GRADUATES))
+        competition_landing, results = competitions.build(people, cert_truth, _rng(seed, _STREAM_COMPETITIONS))
+        honour_landing, honour_truth = honours.build(people, cert_truth, results, _rng(seed, _STREAM_HONOURS))
+        others = (training_landing, carrier_landing, graduate_landing, competition_landing, honour_landing)
+        for k, source_landing in enumerate(others, start=2):
+            bar.stage(f"{source_landing.source}: writing files", total=source_landing.rows.height)
+            mess_counts[source_landing.source] = landing.write(
+                out, source_landing, lambda i, k=k: _rng(seed, _STREAM_RENDER, k, i), bar.advance
+            )
         bar.stage("ground truth")
-        files, totals, quarantined = truth.files_truth(cert_landing)
+        files, totals, quarantined = [], {}, []
+        for source_landing in (cert_landing, *others):
+            f, t, q = truth.files_truth(source_landing)
+            files += f
+            totals[source_landing.source] = t
+            quarantined += q
         ratio = truth.high_skill_ratio(cert_truth, people)
+        ctx = indicators.Context(indicators.AS_OF)
+        years = indicators.scorecard_years(training_truth, graduate_truth, ctx)
+        ents = indicators.entitlements(results, honour_truth, cert_truth, people, ctx)
         ground_truth = {
             "seed": seed,
             "persons": persons,
             "generated_with": f"ingest.synth {__version__}",
             "settings": {"min_age": truth.MIN_AGE, "max_age": truth.MAX_AGE},
             "as_of_dates": list(truth.AS_OF_DATES),
-            "notes": (
-                "files are in apply order (export_date, file name, path). A duplicate file counts its rows in "
-                "rows_landed but loads and quarantines none; source totals rows_landed/rows_loaded/rows_quarantined "
-                "cover loaded and rejected files only (so landed = loaded + quarantined), and "
-                "rows_landed_in_duplicate_files counts the copies' rows. row_number is the row as a spreadsheet "
-                "shows it (CSV header = row 1; XLSX 1-based sheet row, title and blank rows included, also a blank "
-                "first row that the file does not store). quarantined_rows: one per bad row (its one defective "
-                "column) and one per row of a rejected file (the missing column); reason is informative. "
-                "high_skill_ratio: region_code 650000 is region-wide, the others are unit codes (prefecture or "
-                "6590xx city), listed for each as-of date where the unit has at least one skilled person."
-            ),
+            "notes": NOTES,
             "files": files,
-            "sources": {"certifications": totals},
+            "sources": totals,
             "quarantined_rows": quarantined,
             "high_skill_ratio": ratio,
-            "mess": {"certifications": mess_counts},
+            "indicators_as_of": ctx.as_of,
+            "scorecard_years": years,
+            "apprenticeship_annual": indicators.apprenticeship_annual(training_truth, years, ctx),
+            "training_level_mix": indicators.training_level_mix(training_truth, years, ctx),
+            "carrier_compliance": indicators.carrier_compliance(training_truth, register, years, ctx),
+            "new_carriers": indicators.new_carriers(register, years, ctx),
+            "graduate_certificates": indicators.graduate_certificates(graduate_truth, years, ctx),
+            "competition_results": indicators.competition_results(results, ctx),
+            "promotion_followup": indicators.promotion_followup(ents, results, ctx),
+            "title_eligibility": indicators.title_eligibility(ents),
+            "certificate_rewards": indicators.certificate_rewards(cert_truth, ctx),
+            "unmatched_providers": indicators.unmatched_providers(training_truth, ctx),
+            "entitlements": ents,
+            "mess": mess_counts,
         }
         path = out / GROUND_TRUTH
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ rows of one file into the strings (and Excel date cells) the file will hold.
 Clean frames hold one column per alias, typed by kind:
 
 - ``text``, ``id``, ``code``, ``gender``, ``status``: str (null = blank)
+- ``year``, ``integer``: int; ``money``: float yuan (per file ``1,200.00``, ``1200.00`` or ``1200``)
 - ``date``: pl.Date
 - ``level``: integer rank 0..7
 - ``region``: integer unit index, plus a str column ``<alias>_county`` (county code of the row)
@@ -37,6 +38,10 @@ _DATE_FORMATS = {
 REGION_STYLES = ("code", "county", "full", "short")
 LEVEL_STYLE_NAMES = tuple(ref.LEVEL_STYLES)
 EXCEL_DATE_FORMATS = ("yyyy-mm-dd", "yyyy/m/d", "yyyy年m月d日")
+
+MONEY_STYLES = ("thousands", "decimals", "plain")
+MONEY_STYLE_WEIGHTS = (0.45, 0.35, 0.20)
+FULLWIDTH_KINDS = ("id", "code", "date", "level", "region", "year", "integer", "money")
 
 _ASCII = (
     [chr(c) for c in range(ord("0"), ord("9") + 1)]
@@ -284,6 +289,15 @@ def render(
             )
             base += [count(f"region_{r}", chosen == k) for k, r in enumerate(REGION_STYLES)]
             base.append(count("region_county_code", (chosen == 1) & (county != code)))
+        elif col.kind in ("year", "integer"):
+            text = v.cast(pl.Int64).cast(pl.Utf8)
+        elif col.kind == "money":
+            # per file: 1,200.00 (thousands separators), 1200.00, or 1200 when whole
+            money = MONEY_STYLES[int(rng.choice(len(MONEY_STYLES), p=MONEY_STYLE_WEIGHTS))]
+            amounts = frame[a].drop_nulls().unique().sort().to_list()
+            spelled = [_money(x, money) for x in amounts]
+            text = v.replace_strict(amounts, spelled, default=None, return_dtype=pl.Utf8)
+            base.append(count("money_thousands_separator", text.str.contains(",", literal=True)))
         elif col.kind == "id":
             lower = draw(f"_lx{i}", rng.random(n) < LOWER_X_SHARE) & v.str.ends_with("X")
             text = pl.when(lower).then(v.str.to_lowercase()).otherwise(v)
@@ -309,7 +323,7 @@ def render(
     later: list[pl.Expr] = []
     for i, col in enumerate(columns):
         t = c(f"_t{i}")
-        if style.fullwidth and col.kind in ("id", "code", "date", "level", "region"):
+        if style.fullwidth and col.kind in FULLWIDTH_KINDS:
             full = pl.lit(pl.Series(rng.random(n) < FULLWIDTH_SHARE)) & t.str.contains("[0-9A-Za-z]")
             later += [
                 pl.when(full).then(t.str.replace_many(_ASCII, _FULL)).otherwise(t).alias(f"_t{i}"),
@@ -349,6 +363,14 @@ def render(
         {i: work[f"_d{i}"] for i in dates},
         {k: v for k, v in counts.items() if v},
     )
+
+
+def _money(amount: float, style: str) -> str:
+    if style == "thousands":
+        return f"{amount:,.2f}"
+    if style == "plain" and float(amount).is_integer():
+        return str(int(amount))
+    return f"{amount:.2f}"
 
 
 def _switch(chosen: pl.Expr, options: list[pl.Expr]) -> pl.Expr:

@@ -394,3 +394,118 @@ STATE_SUFFIXES = (
     "水务集团有限公司",
 )
 PUBLIC_SUFFIXES = ("人民医院", "第一中学", "市政管理局", "农业农村局")
+
+# --------------------------------------------------------------------------------------------------
+# The other sources' vocabularies (contract tables "trainings" ... "graduates")
+# --------------------------------------------------------------------------------------------------
+
+PROGRAMS = ("企业新型学徒制", "现代学徒制", "项目制培训", "技能回炉", "乡村工匠", "新疆工匠", "其他")
+ENTERPRISE_APPRENTICESHIP, MODERN_APPRENTICESHIP, PROJECT_TRAINING = PROGRAMS[:3]
+TRAINING_STATUSES = ("在训", "结业", "退出")
+TRAINING_WITHDRAWN = "退出"
+CARRIER_TYPES = (
+    "高技能人才培训基地",
+    "工匠学院",
+    "公共实训基地",
+    "技能大师工作室",
+    "劳模和工匠人才创新工作室",
+    "职工创新工作室",
+    "青创先锋工作室",
+    "技工院校",
+    "企业培训中心",
+    "民办职业培训机构",
+)
+CARRIER_TIERS = ("国家级", "自治区级", "地州级", "县级")
+INSTITUTION_TYPES = ("职业本科", "应用型本科", "高职院校", "技工院校", "中职学校")
+COMPETITION_TIERS = ("世界技能大赛", "国家级一类", "国家级二类", "自治区级一类", "自治区级二类", "地州级")
+AWARDS = ("金牌", "银牌", "铜牌", "优胜奖", "一等奖", "二等奖", "三等奖", "参赛")
+HONOURS = (
+    "中华技能大奖",
+    "全国技术能手",
+    "国务院政府特殊津贴",
+    "国家级技能大师工作室领办人",
+    "自治区级技能大师工作室领办人",
+    "天山技术能手",
+)
+
+# --------------------------------------------------------------------------------------------------
+# Policy commitments the indicators are measured against (shared/policy/indicators.md): written out
+# here from the policy text, not read from ref_policy_targets or ref_entitlement_rules, and checked
+# against those seeds for drift by tests/unit/test_synth.py.
+# --------------------------------------------------------------------------------------------------
+
+APPRENTICESHIP_TARGET = 10_000  # person-times a year, each of 企业新型学徒制 and 现代学徒制 (措施2)
+ADVANCED_SHARE_TARGET = 0.30  # APPR-ADVANCED (both programmes together), PROJECT-ADVANCED, BASE-ADVANCED
+COLLEGE_ADVANCED_TARGET = 200  # advanced+ person-times a year per craftsman college (措施4)
+PUBLIC_BASE_SHARE_TARGET = 0.10  # per 地州级 public training base (措施5)
+GRAD_CERT_RATE_TARGET = 0.70  # 职业本科, 应用型本科, 高职院校 graduates holding a certificate (措施11)
+GRAD_RATE_TYPES = ("职业本科", "应用型本科", "高职院校")
+NEW_BATCH_TYPES = CARRIER_TYPES[:2] + CARRIER_TYPES[3:7]  # 措施4: bases, colleges and the four studios
+# carrier type -> (indicator, tier it applies to or None for every tier)
+CARRIER_INDICATORS = {
+    "高技能人才培训基地": ("BASE-ADVANCED", None),
+    "工匠学院": ("COLLEGE-ADVANCED", None),
+    "公共实训基地": ("PUBLIC-BASE-ADVANCED", "地州级"),
+}
+
+PODIUM = ("金牌", "银牌", "铜牌", "一等奖", "二等奖", "三等奖")  # 一/二/三等奖 count as 金/银/铜牌
+_AWARD_CODE = {"金牌": "G", "银牌": "S", "铜牌": "B", "一等奖": "P1", "二等奖": "P2", "三等奖": "P3", "优胜奖": "M"}
+_TIER_CODE = {"世界技能大赛": "WSC", "国家级一类": "N1", "国家级二类": "N2", "自治区级一类": "R1", "自治区级二类": "R2"}
+
+
+@dataclass(frozen=True)
+class EntitlementRule:
+    rule_id: str
+    indicator_id: str
+    record_type: str  # competition | honour
+    tier: str | None
+    award: str | None
+    honour: str | None
+    promoted_rank: int | None  # COMPETITION-PROMOTION
+    title_grade: str | None  # TITLE-DIRECT-FULL / -DEPUTY
+    precedence: int  # the lowest wins as the basis of a person's entitlement in a year
+
+
+def _entitlement_rules() -> tuple[EntitlementRule, ...]:
+    """措施14: award winners are promoted "按规定" -- by the national rules: WorldSkills and national
+    class-1 podium to 高级技师 (优胜奖 to 技师), national class-2 podium to 技师 (优胜奖 to 高级工),
+    region class-1 gold to 技师 (silver, bronze to 高级工), region class-2 gold to 高级工.
+    措施15: WorldSkills and national (class 1 and 2) podium, 中华技能大奖, 全国技术能手, national master
+    studio leaders and State Council allowance holders -> 正高级; region class-1 gold and region master
+    studio leaders -> 副高级."""
+    rules: list[EntitlementRule] = []
+    promo: list[tuple[str, str, int]] = []
+    for tier in ("世界技能大赛", "国家级一类"):
+        promo += [(tier, a, 5) for a in PODIUM]
+    promo += [("世界技能大赛", "优胜奖", 4), ("国家级一类", "优胜奖", 4)]
+    promo += [("国家级二类", a, 4) for a in PODIUM]
+    promo += [("自治区级一类", "金牌", 4), ("自治区级一类", "一等奖", 4), ("国家级二类", "优胜奖", 3)]
+    promo += [("自治区级一类", a, 3) for a in ("银牌", "铜牌", "二等奖", "三等奖")]
+    promo += [("自治区级二类", "金牌", 3), ("自治区级二类", "一等奖", 3)]
+    for p, (tier, award, rank) in enumerate(promo, start=1):
+        rules.append(EntitlementRule(
+            f"M14-{_TIER_CODE[tier]}-{_AWARD_CODE[award]}", "COMPETITION-PROMOTION", "competition",
+            tier, award, None, rank, None, p,
+        ))
+    full_honours = (("CSA", "中华技能大奖"), ("NTE", "全国技术能手"), ("SCA", "国务院政府特殊津贴"),
+                    ("NMS", "国家级技能大师工作室领办人"))
+    p = 0
+    for code, honour in full_honours:
+        p += 1
+        rules.append(EntitlementRule(f"M15F-H-{code}", "TITLE-DIRECT-FULL", "honour", None, None, honour,
+                                     None, "正高级", p))
+    for tier in ("世界技能大赛", "国家级一类", "国家级二类"):
+        for award in PODIUM:
+            p += 1
+            rules.append(EntitlementRule(f"M15F-{_TIER_CODE[tier]}-{_AWARD_CODE[award]}", "TITLE-DIRECT-FULL",
+                                         "competition", tier, award, None, None, "正高级", p))
+    rules.append(EntitlementRule("M15D-H-RMS", "TITLE-DIRECT-DEPUTY", "honour", None, None,
+                                 "自治区级技能大师工作室领办人", None, "副高级", 1))
+    rules.append(EntitlementRule("M15D-R1-G", "TITLE-DIRECT-DEPUTY", "competition", "自治区级一类", "金牌",
+                                 None, None, "副高级", 2))
+    rules.append(EntitlementRule("M15D-R1-P1", "TITLE-DIRECT-DEPUTY", "competition", "自治区级一类", "一等奖",
+                                 None, None, "副高级", 3))
+    return tuple(rules)
+
+
+ENTITLEMENT_RULES = _entitlement_rules()
