@@ -515,3 +515,46 @@ def ledger_reconciliation() -> list[Frame]:
             keys=("source", "source_file", "load_id"),
         ),
     ]
+
+
+# --- frames shared by the suites of every raw source ------------------------------------------------
+
+
+def raw_columns_frame(table: str, canonical: tuple[str, ...]) -> Frame:
+    """raw.<table> has its lineage and canonical columns and no personal-data column."""
+    gxe = _gxe()
+    return Frame(
+        "columns",
+        "select column_name from information_schema.columns"
+        f" where table_schema = 'raw' and table_name = '{table}'",
+        [
+            gxe.ExpectColumnValuesToNotBeInSet(
+                column="column_name",
+                value_set=list(PERSONAL_COLUMNS),
+                description=f"raw.{table} has no personal-data column (name, id_number)",
+            ),
+            gxe.ExpectColumnDistinctValuesToContainSet(
+                column="column_name",
+                value_set=list(LINEAGE_COLUMNS + canonical),
+                description=f"raw.{table} has the lineage and canonical columns",
+            ),
+        ],
+    )
+
+
+def raw_regions_frame(table: str) -> Frame:
+    """raw.<table>.region_code is set and a unit of the reference divisions."""
+    gxe = _gxe()
+    return Frame(
+        "regions",
+        _values_of(table, "region_code"),
+        [
+            gxe.ExpectColumnValuesToNotBeNull(column="region_code"),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="region_code",
+                value_set=unit_codes(),
+                description="region_code is a unit of ref_prefectures (county codes rolled up)",
+            ),
+        ],
+        keys=EXAMPLE_ROW,
+    )

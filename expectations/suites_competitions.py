@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from expectations.suites import (
     EXAMPLE_ROW,
-    LINEAGE_COLUMNS,
     PERSONAL_COLUMNS,
     REGION_CODE,
     Frame,
     _gxe,
     _seed,
     _values_of,
+    raw_columns_frame,
+    raw_regions_frame,
     skill_levels,
     unit_codes,
 )
@@ -73,44 +74,6 @@ def title_rules() -> list[tuple[str, str]]:
 
 
 # --- shared frames ----------------------------------------------------------------------------------
-
-
-def _raw_columns_frame(table: str, canonical: tuple[str, ...]) -> Frame:
-    gxe = _gxe()
-    return Frame(
-        "columns",
-        "select column_name from information_schema.columns"
-        f" where table_schema = 'raw' and table_name = '{table}'",
-        [
-            gxe.ExpectColumnValuesToNotBeInSet(
-                column="column_name",
-                value_set=list(PERSONAL_COLUMNS),
-                description=f"raw.{table} has no personal-data column (name, id_number)",
-            ),
-            gxe.ExpectColumnDistinctValuesToContainSet(
-                column="column_name",
-                value_set=list(LINEAGE_COLUMNS + canonical),
-                description=f"raw.{table} has the lineage and canonical columns",
-            ),
-        ],
-    )
-
-
-def _raw_regions_frame(table: str) -> Frame:
-    gxe = _gxe()
-    return Frame(
-        "regions",
-        _values_of(table, "region_code"),
-        [
-            gxe.ExpectColumnValuesToNotBeNull(column="region_code"),
-            gxe.ExpectColumnValuesToBeInSet(
-                column="region_code",
-                value_set=unit_codes(),
-                description="region_code is a unit of ref_prefectures (county codes rolled up)",
-            ),
-        ],
-        keys=EXAMPLE_ROW,
-    )
 
 
 def _raw_years_frame(table: str) -> Frame:
@@ -209,7 +172,7 @@ def raw_competitions() -> list[Frame]:
     gxe = _gxe()
     table = "raw.competitions"
     return [
-        _raw_columns_frame("competitions", COMPETITION_COLUMNS),
+        raw_columns_frame("competitions", COMPETITION_COLUMNS),
         Frame(
             "rows",
             f"select source_file, row_number, competition_name, event, person_key from {table}",
@@ -232,7 +195,7 @@ def raw_competitions() -> list[Frame]:
             keys=EXAMPLE_ROW,
         ),
         _raw_years_frame(table),
-        _raw_regions_frame(table),
+        raw_regions_frame(table),
     ]
 
 
@@ -240,7 +203,7 @@ def raw_honours() -> list[Frame]:
     gxe = _gxe()
     table = "raw.honours"
     return [
-        _raw_columns_frame("honours", HONOUR_COLUMNS),
+        raw_columns_frame("honours", HONOUR_COLUMNS),
         Frame(
             "rows",
             f"select source_file, row_number, person_key from {table}",
@@ -257,7 +220,7 @@ def raw_honours() -> list[Frame]:
             keys=EXAMPLE_ROW,
         ),
         _raw_years_frame(table),
-        _raw_regions_frame(table),
+        raw_regions_frame(table),
     ]
 
 

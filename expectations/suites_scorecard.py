@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from expectations.suites import (
     EXAMPLE_ROW,
-    LINEAGE_COLUMNS,
-    PERSONAL_COLUMNS,
     REGION_CODE,
     Frame,
     _gxe,
     _seed,
     _sql_list,
     _values_of,
+    raw_columns_frame,
+    raw_regions_frame,
     skill_levels,
     unit_codes,
 )
@@ -79,44 +79,6 @@ def indicator_ids() -> list[str]:
 # --- shared frames ----------------------------------------------------------------------------------
 
 
-def _columns_frame(table: str, canonical: tuple[str, ...]) -> Frame:
-    gxe = _gxe()
-    return Frame(
-        "columns",
-        "select column_name from information_schema.columns"
-        f" where table_schema = 'raw' and table_name = '{table}'",
-        [
-            gxe.ExpectColumnValuesToNotBeInSet(
-                column="column_name",
-                value_set=list(PERSONAL_COLUMNS),
-                description=f"raw.{table} has no personal-data column (name, id_number)",
-            ),
-            gxe.ExpectColumnDistinctValuesToContainSet(
-                column="column_name",
-                value_set=list(LINEAGE_COLUMNS + canonical),
-                description=f"raw.{table} has the lineage and canonical columns",
-            ),
-        ],
-    )
-
-
-def _regions_frame(table: str) -> Frame:
-    gxe = _gxe()
-    return Frame(
-        "regions",
-        _values_of(table, "region_code"),
-        [
-            gxe.ExpectColumnValuesToNotBeNull(column="region_code"),
-            gxe.ExpectColumnValuesToBeInSet(
-                column="region_code",
-                value_set=unit_codes(),
-                description="region_code is a unit of ref_prefectures (county codes rolled up)",
-            ),
-        ],
-        keys=EXAMPLE_ROW,
-    )
-
-
 def _share(column: str, description: str | None = None):
     gxe = _gxe()
     return gxe.ExpectColumnValuesToBeBetween(
@@ -142,7 +104,7 @@ def raw_trainings() -> list[Frame]:
     table = "raw.trainings"
     levels = skill_levels()
     return [
-        _columns_frame("trainings", TRAINING_COLUMNS),
+        raw_columns_frame("trainings", TRAINING_COLUMNS),
         Frame(
             "rows",
             f"select source_file, row_number, training_id, person_key, start_date from {table}",
@@ -196,7 +158,7 @@ def raw_trainings() -> list[Frame]:
             ],
             keys=EXAMPLE_ROW,
         ),
-        _regions_frame(table),
+        raw_regions_frame(table),
     ]
 
 
@@ -204,7 +166,7 @@ def raw_carriers() -> list[Frame]:
     gxe = _gxe()
     table = "raw.carriers"
     return [
-        _columns_frame("carriers", CARRIER_COLUMNS),
+        raw_columns_frame("carriers", CARRIER_COLUMNS),
         Frame(
             "rows",
             f"select source_file, row_number, carrier_code, carrier_name, established_year, planned_capacity"
@@ -239,7 +201,7 @@ def raw_carriers() -> list[Frame]:
             ],
             keys=EXAMPLE_ROW,
         ),
-        _regions_frame(table),
+        raw_regions_frame(table),
     ]
 
 
@@ -247,7 +209,7 @@ def raw_graduates() -> list[Frame]:
     gxe = _gxe()
     table = "raw.graduates"
     return [
-        _columns_frame("graduates", GRADUATE_COLUMNS),
+        raw_columns_frame("graduates", GRADUATE_COLUMNS),
         Frame(
             "rows",
             f"select source_file, row_number, institution, year, graduates, graduates_certified from {table}",
@@ -278,7 +240,7 @@ def raw_graduates() -> list[Frame]:
             ],
             keys=EXAMPLE_ROW,
         ),
-        _regions_frame(table),
+        raw_regions_frame(table),
     ]
 
 
