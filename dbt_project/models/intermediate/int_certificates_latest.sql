@@ -1,11 +1,30 @@
 -- One row per certificate: its latest landed version. Files apply in order of
 -- (export_date, file_name, source_file, row number); for the same certificate_no the later row
 -- wins, which is how corrections and revocations arrive.
+--
+-- Incremental: a run recomputes only the certificates that occur in files loaded since the table
+-- was last built (raw.load_ledger.loaded_at after its loaded_through), from all their raw rows,
+-- and replaces them (delete+insert on certificate_no). A certificate never disappears from raw, so
+-- every recomputed certificate has a row. `--full-refresh` recomputes every certificate.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='certificate_no',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_raw__load_ledger') }}
 
 with
 
 certifications as (
     select * from {{ ref('stg_raw__certifications') }}
+    {% if is_incremental() -%}
+    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__certifications'), 'certifications', ['certificate_no']) }}
+    {%- endif %}
 ),
 
 latest as (
@@ -42,7 +61,8 @@ final as (
         load_id,
         source_file,
         export_date,
-        source_row_number
+        source_row_number,
+        {{ ledger_high_water_mark() }} as loaded_through
     from latest
 )
 

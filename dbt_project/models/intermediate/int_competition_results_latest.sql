@@ -1,11 +1,29 @@
 -- One row per competition result (competition_name + year + event + person): its latest landed
 -- version. Files apply in order of (export_date, file_name, source_file, row number); for the same
 -- natural key the later row wins, which is how corrections arrive.
+--
+-- Incremental: a run recomputes only the natural keys that occur in files loaded since the table
+-- was last built (raw.load_ledger.loaded_at after its loaded_through), from all their raw rows,
+-- and replaces them (delete+insert on the key). `--full-refresh` recomputes every key.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['competition_name', 'year', 'event', 'person_key'],
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_raw__load_ledger') }}
 
 with
 
 results as (
     select * from {{ ref('stg_raw__competitions') }}
+    {% if is_incremental() -%}
+    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__competitions'), 'competitions', ['competition_name', 'year', 'event', 'person_key']) }}
+    {%- endif %}
 ),
 
 latest as (
@@ -35,7 +53,8 @@ final as (
         load_id,
         source_file,
         export_date,
-        source_row_number
+        source_row_number,
+        {{ ledger_high_water_mark() }} as loaded_through
     from latest
 )
 

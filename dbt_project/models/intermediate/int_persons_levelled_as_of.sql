@@ -2,27 +2,21 @@
 -- whether that makes them high-skilled, their prefecture, and their age.
 --
 -- How it stays set-wise and linear: a person's standing only changes on the days they were
--- issued a certificate. So the valid certificates are collapsed to one row per person and issue
--- day, each carrying the standing from that day on (highest rank so far; region of that day's
--- winning certificate) and the day it is superseded (the person's next issue day). Each as-of
--- date then joins to the one period that contains it: a range join of person-days x as-of dates
--- whose output is exactly one row per person and date, with no certificates x dates blow-up.
+-- issued a certificate, so int_person_standing_periods holds it as one period per person and
+-- issue day (highest rank so far; region of that day's winning certificate) up to the person's
+-- next issue day. Each as-of date joins to the one period that contains it: a range join of
+-- periods x as-of dates whose output is exactly one row per person and date.
 --
--- Prefecture on a date: that of the most recent valid certificate issued on or before the date.
--- Several issued on that same day: the higher level wins; same level too: the lower region_code
--- (an arbitrary but stable rule, so reruns give the same answer).
+-- A view: the periods are maintained incrementally and do not depend on the run's as-of date;
+-- this join is cheap, and mart_high_skill_ratio aggregates it as it streams instead of writing
+-- tens of millions of person-date rows every run.
+
+{{ config(materialized='view') }}
 
 with
 
-valid_certificates as (
-    select
-        person_key,
-        birth_date,
-        issue_date,
-        level_rank,
-        region_code
-    from {{ ref('int_certificates_latest') }}
-    where is_valid
+periods as (
+    select * from {{ ref('int_person_standing_periods') }}
 ),
 
 as_of_dates as (
@@ -33,49 +27,18 @@ skill_levels as (
     select * from {{ ref('ref_skill_levels') }}
 ),
 
--- one row per person and issue day: that day's winning certificate, and the highest rank
--- among all the person's certificates issued up to and including that day
-person_issue_days as (
-    select
-        person_key,
-        issue_date,
-        birth_date,
-        region_code,
-        max(level_rank) over (
-            partition by person_key
-            order by issue_date
-            range between unbounded preceding and current row
-        ) as highest_level_rank
-    from valid_certificates
-    qualify row_number() over (
-        partition by person_key, issue_date
-        order by level_rank desc, region_code asc
-    ) = 1
-),
-
--- the standing of an issue day holds until the person's next issue day (exclusive)
-person_periods as (
-    select
-        *,
-        lead(issue_date, 1, date '9999-12-31') over (
-            partition by person_key
-            order by issue_date
-        ) as superseded_on
-    from person_issue_days
-),
-
 levelled as (
     select
         as_of_dates.as_of_date,
-        person_periods.person_key,
-        person_periods.highest_level_rank,
-        person_periods.region_code,
-        person_periods.issue_date as latest_issue_date,
-        {{ age_in_years('person_periods.birth_date', 'as_of_dates.as_of_date') }} as age_years
-    from person_periods
+        periods.person_key,
+        periods.highest_level_rank,
+        periods.region_code,
+        periods.valid_from as latest_issue_date,
+        {{ age_in_years('periods.birth_date', 'as_of_dates.as_of_date') }} as age_years
+    from periods
     inner join as_of_dates
-        on person_periods.issue_date <= as_of_dates.as_of_date
-        and as_of_dates.as_of_date < person_periods.superseded_on
+        on periods.valid_from <= as_of_dates.as_of_date
+        and as_of_dates.as_of_date < periods.valid_until
 ),
 
 final as (

@@ -17,6 +17,7 @@ promotions as (
     where indicator_id = 'COMPETITION-PROMOTION'
 ),
 
+-- only the entitled persons' certificates: a few thousand, not the whole register
 valid_certificates as (
     select
         person_key,
@@ -25,6 +26,7 @@ valid_certificates as (
     from {{ ref('int_certificates_latest') }}
     where is_valid
         and issue_date <= {{ as_of_date_literal() }}
+        and person_key in (select person_key from promotions)
 ),
 
 holdings as (

@@ -1,11 +1,29 @@
 -- One row per training enrolment: its latest landed version. Files apply in order of
 -- (export_date, file_name, source_file, row number); for the same training_id the later row wins,
 -- which is how completions, withdrawals and corrections arrive.
+--
+-- Incremental: a run recomputes only the natural keys that occur in files loaded since the table
+-- was last built (raw.load_ledger.loaded_at after its loaded_through), from all their raw rows,
+-- and replaces them (delete+insert on the key). `--full-refresh` recomputes every key.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='training_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_raw__load_ledger') }}
 
 with
 
 trainings as (
     select * from {{ ref('stg_raw__trainings') }}
+    {% if is_incremental() -%}
+    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__trainings'), 'trainings', ['training_id']) }}
+    {%- endif %}
 ),
 
 latest as (
@@ -40,7 +58,8 @@ final as (
         load_id,
         source_file,
         export_date,
-        source_row_number
+        source_row_number,
+        {{ ledger_high_water_mark() }} as loaded_through
     from latest
 )
 

@@ -18,12 +18,37 @@ valid_certificates as (
         and issue_date <= {{ as_of_date_literal() }}
 ),
 
--- a person's certificate of the year: highest level, then latest issue date, then lower unit code
+-- a person's certificate of the year: highest level, then latest issue date, then lower unit code.
+-- int_person_standing_periods has one row per person and issue day with that day's certificate
+-- (higher level, then lower unit code) and marks the person's best day of each calendar year; it
+-- is maintained incrementally, so only the as-of date's own year, where the days after the as-of
+-- date do not count yet, is ranked here (a few hundred thousand rows, not the whole register)
+issue_days as (
+    select
+        person_key,
+        year(valid_from) as year,
+        valid_from as issue_date,
+        issued_level_rank as level_rank,
+        region_code,
+        is_best_of_year
+    from {{ ref('int_person_standing_periods') }}
+    where valid_from <= {{ as_of_date_literal() }}
+),
+
 person_years as (
-    select * from valid_certificates
+    select year, level_rank, region_code
+    from issue_days
+    where is_best_of_year
+        and year < year({{ as_of_date_literal() }})
+
+    union all
+
+    select year, level_rank, region_code
+    from issue_days
+    where year = year({{ as_of_date_literal() }})
     qualify row_number() over (
-        partition by person_key, year
-        order by level_rank desc, issue_date desc, region_code
+        partition by person_key
+        order by level_rank desc, issue_date desc
     ) = 1
 ),
 

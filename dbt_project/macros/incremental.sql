@@ -1,0 +1,46 @@
+{#
+    Incremental models: what files landed since a model last ran, and which keys they touch.
+
+    Ingest appends rows to raw.<source> and records every landed file in raw.load_ledger with the
+    time it was loaded (loaded_at). Each incremental model carries a column `loaded_through`: the
+    ledger's high-water mark (max loaded_at) when the run that wrote the row read the raw tables.
+    The greatest loaded_through of a model's table is therefore the point up to which every loaded
+    file has been applied to it, whatever the files' export dates (a late file with an older export
+    date is new by loaded_at all the same). A run re-applies the files loaded after that point;
+    a run with nothing new writes nothing and leaves the mark where it was.
+
+    This relies on ingest and dbt never running at the same time (both write the build database,
+    which DuckDB opens for one writer at a time) and on loaded_at growing from one ingest run to
+    the next; `--full-refresh` rebuilds everything from all raw rows in any case.
+#}
+
+{# The ledger's high-water mark now: the value of loaded_through for the rows a run writes. #}
+{% macro ledger_high_water_mark() -%}
+    (select max(loaded_at) from {{ ref('stg_raw__load_ledger') }})
+{%- endmacro %}
+
+{# The point up to which a model's table has applied the loaded files (-infinity when empty). #}
+{% macro high_water_mark_of(relation) -%}
+    (select coalesce(max(loaded_through), timestamp '-infinity') from {{ relation }})
+{%- endmacro %}
+
+{#
+    A boolean SQL condition on a staging model's rows: the row's natural key occurs in a file of
+    the source loaded after the current model's high-water mark. Filtering the staging model with
+    it keeps every version (old ones included) of every key such a file touched, which is what
+    recomputing the latest version of those keys needs.
+#}
+{% macro key_in_files_loaded_since_last_run(staging_relation, source_name, key_columns) -%}
+    {%- set key = '(' ~ key_columns | join(', ') ~ ')' -%}
+    {{ key }} in (
+        select {{ key_columns | join(', ') }}
+        from {{ staging_relation }}
+        where source_file in (
+            select source_file
+            from {{ ref('stg_raw__load_ledger') }}
+            where source = '{{ source_name }}'
+                and status = 'loaded'
+                and loaded_at > {{ high_water_mark_of(this) }}
+        )
+    )
+{%- endmacro %}
