@@ -89,7 +89,8 @@ def discover(landing: Path, sources: tuple[str, ...] = tuple(c.SOURCES)) -> list
         if top.name.startswith((".", "_")):
             continue
         if top.name not in sources or not top.is_dir():
-            log.warning("landing: %s is not a source folder (%s); ignored", top.name, ", ".join(sources))
+            if top.name not in c.SOURCES:  # a source left out on purpose is not worth a warning
+                log.warning("landing: %s is not a source folder (%s); ignored", top.name, ", ".join(c.SOURCES))
             continue
         for path in sorted(p for p in top.rglob("*") if p.is_file() and not p.name.startswith(".")):
             rel = path.relative_to(landing).as_posix()

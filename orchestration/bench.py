@@ -348,7 +348,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         if not generate.ok:
             raise RuntimeError(f"generation failed: {generate.detail}")
     truth = json.loads(truth_file.read_text())
-    rows_landed = truth["sources"]["certifications"]["rows_landed"]
+    rows_landed = sum(source["rows_landed"] for source in truth["sources"].values())
     last_export = max(date.fromisoformat(p.name) for p in (landing / "certifications").iterdir() if p.is_dir())
     day = last_export + timedelta(days=1)
     as_of = day
@@ -362,7 +362,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
     landed_day = landing / "certifications" / day.isoformat()
     shutil.rmtree(landed_day, ignore_errors=True)
 
-    say(f"[2/7] full refresh from an empty warehouse ({rows_landed:,} rows landed)")
+    say(f"[2/7] full refresh from an empty warehouse ({rows_landed:,} rows landed in all sources)")
     runs["full"] = _refresh("full refresh, empty warehouse", landing, full_wh, as_of)
     say("[3/7] the limit: one DuckDB query over the same files")
     prep = prepare_limit_input(landing, work / "limit_input")
@@ -425,7 +425,7 @@ def render(report: BenchReport) -> str:
         "",
         f"Machine: {r.machine['cpu']}, {r.machine['cores']} cores, {r.machine['memory_gib']} GiB; {r.machine['os']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in r.versions.items()) + ".",
-        (f"Data: {r.scale.persons:,} persons, {r.rows_landed:,} certificate rows landed ({r.scale.note}); "
+        (f"Data: {r.scale.persons:,} persons, {r.rows_landed:,} rows landed in all sources ({r.scale.note}); "
         f"as-of date {r.as_of}; one day's files = {r.day_rows:,} rows (new certificates and revocations)."),
         "",
         "| run | wall time | peak memory | notes |",
