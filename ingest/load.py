@@ -56,10 +56,19 @@ create table if not exists raw.quarantine (
 )"""
 META_DDL = "create table if not exists raw.build_meta (key varchar primary key, value varchar)"
 PERSONS_DDL = """
-create table if not exists restricted.persons (
-    person_key varchar primary key, id_number varchar not null, name varchar,
+create table if not exists restricted.person_records (
+    person_key varchar not null, id_number varchar not null, name varchar,
     source varchar, source_file varchar, export_date date, row_number bigint
 )"""
+# The latest landed record of each person: what exports read. A view, so that ingest only appends
+# (an upsert on a primary key of millions of persons cost most of the region-scale ingest).
+PERSONS_VIEW = """
+create view if not exists restricted.persons as
+select person_key, id_number, name, source, source_file, export_date, row_number
+from person_records
+qualify row_number() over (
+    partition by person_key order by export_date desc, source_file desc, row_number desc) = 1
+"""
 
 
 def raw_columns(source: c.Source) -> dict[str, str]:
@@ -121,7 +130,7 @@ def connect_build(build_db: Path, restricted_db: Path, key: PiiKey) -> duckdb.Du
     con = duckdb.connect(str(build_db))
     con.execute(f"attach '{restricted_db}' as restricted")
     con.execute("create schema if not exists raw")
-    for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, PERSONS_DDL):
+    for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, PERSONS_DDL, PERSONS_VIEW):
         con.execute(ddl)
     for source in c.SOURCES.values():
         cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
@@ -324,7 +333,8 @@ def _insert_raw(con, source: c.Source, good: pl.DataFrame, ipad: bytes, opad: by
 
 
 def _upsert_persons(con, source: c.Source, good: pl.DataFrame, text: pl.DataFrame, ipad, opad) -> None:
-    """Names and ID numbers by person key, latest landed record wins (restricted store only)."""
+    """Names and ID numbers by person key, appended to the restricted store (``persons`` shows the
+    latest landed record of each person)."""
     names = text.select(FILE, "row_number", pl.col("name").str.strip_chars().alias("__name"))
     people = good.select(FILE, "row_number", "id_number", "source_file", "export_date").join(
         names, on=[FILE, "row_number"], how="left"
@@ -333,16 +343,10 @@ def _upsert_persons(con, source: c.Source, good: pl.DataFrame, text: pl.DataFram
     try:
         con.execute(
             f"""
-            insert into restricted.persons
+            insert into restricted.person_records
             select {hmac_sql('id_number')} as person_key, id_number, __name, '{source.name}',
                    source_file, export_date, row_number
             from __people
-            qualify row_number() over (partition by id_number order by {FILE} desc, row_number desc) = 1
-            on conflict (person_key) do update set
-                id_number = excluded.id_number, name = excluded.name, source = excluded.source,
-                source_file = excluded.source_file, export_date = excluded.export_date,
-                row_number = excluded.row_number
-            where excluded.export_date >= persons.export_date
             """,
             {"ipad": ipad, "opad": opad},
         )

@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 
 from ingest import contract
-from ingest.load import LEDGER_DDL, META_DDL, PERSONS_DDL, QUARANTINE_DDL, raw_columns
+from ingest.load import LEDGER_DDL, META_DDL, PERSONS_DDL, PERSONS_VIEW, QUARANTINE_DDL, raw_columns
 from ingest.pii import PiiKey, PiiKeyMissing
 from orchestration.export import HEADERS, ExportError, export_eligibility
 from orchestration.settings import WarehouseSettings
@@ -189,8 +189,9 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
     with duckdb.connect() as con:
         con.execute(f"attach '{restricted_db}' as restricted")
         con.execute(PERSONS_DDL)
+        con.execute(PERSONS_VIEW)
         con.executemany(
-            "insert into restricted.persons values (?, ?, ?, 'competitions', 'competitions/x.csv', '2025-01-01', 2)",
+            "insert into restricted.person_records values (?, ?, ?, 'competitions', 'competitions/x.csv', '2025-01-01', 2)",
             [(key(p), id_number, name) for p, (name, id_number) in PERSONS.items()],
         )
 
