@@ -389,11 +389,15 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
     return BenchReport(scale, as_of, rows_landed, day_rows, generate, runs, prep, matches, machine(), versions())
 
 
+def _refresh_peak(r: BenchReport) -> float:
+    """Peak memory of the refresh runs (the limit query is DuckDB's, not the pipeline's)."""
+    return max(m.peak_mib for k, m in r.runs.items() if k != "limit")
+
+
 TARGETS = {
     "region": [
         ("full refresh ≤ 5 × limit", lambda r: r.ratio("full", "limit") <= 5, lambda r: f"{r.ratio('full', 'limit'):.1f} ×"),
-        ("peak memory < 6 GiB", lambda r: max(m.peak_mib for m in r.runs.values()) < 6 * 1024,
-         lambda r: f"{max(m.peak_mib for m in r.runs.values()) / 1024:.2f} GiB"),
+        ("refresh peak memory < 6 GiB", lambda r: _refresh_peak(r) < 6 * 1024, lambda r: f"{_refresh_peak(r) / 1024:.2f} GiB"),
         ("nightly ≤ 1.5 × same day on empty", lambda r: r.ratio("nightly", "day_empty") <= 1.5,
          lambda r: f"{r.ratio('nightly', 'day_empty'):.2f} ×"),
         ("nightly < 45 s", lambda r: r.runs["nightly"].seconds < 45, lambda r: f"{r.runs['nightly'].seconds:.1f} s"),
