@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -28,6 +27,7 @@ from ingest.pii import PiiKey, PiiKeyMissing
 from orchestration.export import HEADERS, ExportError, export_eligibility
 from orchestration.settings import WarehouseSettings
 from tests.conftest import make_id
+from tests.integration import dbt_runner
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -197,29 +197,7 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
 
 
 def run_dbt(args: list[str], db_path: Path, work: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TALENT_BUILD_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run(
-        [
-            str(DBT),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps({"as_of_date": AS_OF}),
-        ],
-        check=False,
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return dbt_runner.run_dbt(args, db_path, work, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pytest
 
 from ingest import contract
 from ingest.load import LEDGER_DDL, QUARANTINE_DDL, raw_columns
+from tests.integration import dbt_runner
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -259,29 +259,7 @@ def build_raw(db_path: Path) -> None:
 
 
 def run_dbt(args: list[str], db_path: Path, work: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TALENT_BUILD_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run(
-        [
-            str(DBT),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps({"as_of_date": AS_OF}),
-        ],
-        check=False,
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return dbt_runner.run_dbt(args, db_path, work, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
