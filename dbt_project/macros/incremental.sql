@@ -19,8 +19,22 @@
     (select max(loaded_at) from {{ ref('stg_raw__load_ledger') }})
 {%- endmacro %}
 
-{# The point up to which a model's table has applied the loaded files (-infinity when empty). #}
+{#
+    The point up to which a model's table has applied the loaded files (-infinity when empty).
+    A table built before the model became incremental has no loaded_through: say what to do.
+    (In a unit test `this` is the name of the given rows, a string: nothing to check.)
+#}
 {% macro high_water_mark_of(relation) -%}
+    {%- if execute and relation is not string -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+        {%- if 'loaded_through' not in columns -%}
+            {{ exceptions.raise_compiler_error(
+                relation ~ " has no column loaded_through: it was built before the model became"
+                ~ " incremental. Rebuild it once with `dbt build --full-refresh`"
+                ~ " (`talent refresh --full-refresh`)."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
     (select coalesce(max(loaded_through), timestamp '-infinity') from {{ relation }})
 {%- endmacro %}
 

@@ -3,16 +3,14 @@
 -- (person_key, valid_from) unique and valid_from < valid_until, every date then falls in at most
 -- one period of a person, so int_persons_levelled_as_of has at most one row per as-of date and
 -- person. Checks the persons the most recent changing run recomputed (every person after a full
--- refresh): an incremental run replaces all the periods of each person it touches.
+-- refresh), all their rows: an incremental run replaces all the periods of each person it touches.
 
 with
 
 periods as (
     select person_key, valid_from, valid_until
     from {{ ref('int_person_standing_periods') }}
-    where loaded_through is not distinct from (
-        select max(loaded_through) from {{ ref('int_person_standing_periods') }}
-    )
+    where {{ keys_of_last_run(ref('int_person_standing_periods')) }}
 ),
 
 chained as (

@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.test_dbt_models import DBT, DBT_PROJECT, LEVELS, PERSONS, build_raw, key
+from tests.integration.dbt_runner import DBT, DBT_PROJECT
+from tests.integration.test_dbt_models import LEVELS, PERSONS, build_raw, key
 
 AGES = {"min_age": 16, "max_age": 60}
 # incremental models: natural key -> compared without loaded_through (when each row was written)
@@ -50,7 +51,8 @@ class Landing:
     as_of: str
     loaded_at: str
     files: dict[tuple[str, str, str], list[dict]] = field(default_factory=dict)
-    ledger_only: list[tuple[str, str, str, str]] = field(default_factory=list)  # (source, file, status, dup of)
+    # files that load no row: (source, source_file, ledger status, duplicate_of)
+    ledger_only: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def add(self, source: str, export_date: str, file_name: str, **row) -> Landing:
         self.files.setdefault((source, export_date, file_name), []).append(row)
@@ -106,7 +108,13 @@ def result(person: str, name: str, tier: str, year: int, event: str, award: str,
 
 
 def honour(person: str, name: str, year: int, region: str) -> dict:
-    return {"honour": name, "year": year, "person_key": key(person), "birth_date": BIRTH[person], "region_code": region}
+    return {
+        "honour": name,
+        "year": year,
+        "person_key": key(person),
+        "birth_date": BIRTH[person],
+        "region_code": region,
+    }
 
 
 NATIONAL = ("全国技能大赛", "国家级一类")
@@ -114,12 +122,28 @@ NATIONAL = ("全国技能大赛", "国家级一类")
 
 def steps() -> list[Landing]:
     new = Landing("new certificates and other sources", "2025-07-01", "2025-07-01 01:00:00")
-    new.add("certifications", "2025-07-01", "roster.csv", **certificate("C20", "P20", 2, "2025-06-01", "652300"))
-    new.add("certifications", "2025-07-01", "roster.csv", **certificate("C21", "P20", 3, "2025-06-20", "652800"))
+    new.add(
+        "certifications", "2025-07-01", "roster.csv", **certificate("C20", "P20", 2, "2025-06-01", "652300")
+    )
+    new.add(
+        "certifications", "2025-07-01", "roster.csv", **certificate("C21", "P20", 3, "2025-06-20", "652800")
+    )
     # P1 (高级工 since 2022) now 技师, issued in 2024: restates the 2024 year end
-    new.add("certifications", "2025-07-01", "roster.csv", **certificate("C22", "P1", 4, "2024-02-02", "650100"))
-    new.add("trainings", "2025-07-01", "t.csv", **training("T1", "P20", "企业新型学徒制", 3, "2025-03-01", "在训", "652300"))
-    new.add("trainings", "2025-07-01", "t.csv", **training("T2", "P21", "项目制培训", 4, "2025-04-01", "结业", "654000"))
+    new.add(
+        "certifications", "2025-07-01", "roster.csv", **certificate("C22", "P1", 4, "2024-02-02", "650100")
+    )
+    new.add(
+        "trainings",
+        "2025-07-01",
+        "t.csv",
+        **training("T1", "P20", "企业新型学徒制", 3, "2025-03-01", "在训", "652300"),
+    )
+    new.add(
+        "trainings",
+        "2025-07-01",
+        "t.csv",
+        **training("T2", "P21", "项目制培训", 4, "2025-04-01", "结业", "654000"),
+    )
     new.add("competitions", "2025-07-01", "c.csv", **result("P20", *NATIONAL, 2025, "焊工", "银牌", "652300"))
     new.add("competitions", "2025-07-01", "c.csv", **result("P3", *NATIONAL, 2024, "电工", "参赛", "659001"))
     new.add("honours", "2025-07-01", "h.csv", **honour("P21", "全国技术能手", 2024, "654000"))
@@ -127,12 +151,34 @@ def steps() -> list[Landing]:
     moved = Landing("a correction moves a certificate; revocations", "2025-07-02", "2025-07-02 01:00:00")
     # C02 was P2's only valid certificate (中级工, 650100): it was P20's, in 654000. P2 keeps only
     # the revoked C03 and stops being a skilled person on every date
-    moved.add("certifications", "2025-07-02", "corrections.csv", **certificate("C02", "P20", 2, "2022-06-01", "654000"))
+    moved.add(
+        "certifications",
+        "2025-07-02",
+        "corrections.csv",
+        **certificate("C02", "P20", 2, "2022-06-01", "654000"),
+    )
     # P7's 技师 (653100) is revoked; P20's new 高级工 too
-    moved.add("certifications", "2025-07-02", "corrections.csv", **certificate("C08", "P7", 4, "2023-02-01", "653100", "撤销"))
-    moved.add("certifications", "2025-07-02", "corrections.csv", **certificate("C21", "P20", 3, "2025-06-20", "652800", "注销"))
-    moved.add("trainings", "2025-07-02", "t.csv", **training("T1", "P20", "企业新型学徒制", 3, "2025-03-01", "退出", "652300"))
-    moved.add("competitions", "2025-07-02", "c.csv", **result("P20", *NATIONAL, 2025, "焊工", "金牌", "652300"))
+    moved.add(
+        "certifications",
+        "2025-07-02",
+        "corrections.csv",
+        **certificate("C08", "P7", 4, "2023-02-01", "653100", "撤销"),
+    )
+    moved.add(
+        "certifications",
+        "2025-07-02",
+        "corrections.csv",
+        **certificate("C21", "P20", 3, "2025-06-20", "652800", "注销"),
+    )
+    moved.add(
+        "trainings",
+        "2025-07-02",
+        "t.csv",
+        **training("T1", "P20", "企业新型学徒制", 3, "2025-03-01", "退出", "652300"),
+    )
+    moved.add(
+        "competitions", "2025-07-02", "c.csv", **result("P20", *NATIONAL, 2025, "焊工", "金牌", "652300")
+    )
     # a file that loads nothing: rejected whole
     moved.ledger_only.append(("certifications", "certifications/2025-07-02/broken.csv", "rejected", ""))
 
@@ -140,19 +186,38 @@ def steps() -> list[Landing]:
     # 2022-12-01/c.csv applies after 2022-12-01/b.csv: C01 (P1) moves again, to 652300
     late.add("certifications", "2022-12-01", "c.csv", **certificate("C01", "P1", 3, "2022-03-10", "652300"))
     # 2023-05-15 is before the 2023-06-01 correction of C04: this version loses, nothing changes
-    late.add("certifications", "2023-05-15", "roster.csv", **certificate("C04", "P3", 1, "2023-04-01", "650200"))
+    late.add(
+        "certifications", "2023-05-15", "roster.csv", **certificate("C04", "P3", 1, "2023-04-01", "650200")
+    )
     # a certificate nobody had seen: P9 skilled from 2022 on
-    late.add("certifications", "2023-05-15", "roster.csv", **certificate("C30", "P9", 3, "2022-01-01", "653100"))
+    late.add(
+        "certifications", "2023-05-15", "roster.csv", **certificate("C30", "P9", 3, "2022-01-01", "653100")
+    )
     late.add("honours", "2024-01-01", "h.csv", **honour("P9", "天山技术能手", 2023, "653100"))
     # the same bytes as an earlier file landed again: a duplicate, loads nothing
     late.ledger_only.append(
-        ("certifications", "certifications/2025-07-03/copy.csv", "duplicate", "certifications/2025-07-01/roster.csv")
+        (
+            "certifications",
+            "certifications/2025-07-03/copy.csv",
+            "duplicate",
+            "certifications/2025-07-01/roster.csv",
+        )
     )
 
     back = Landing("a reinstatement", "2025-07-04", "2025-07-04 01:00:00")
     # P2's 技师, revoked in February, is valid after all: P2 is back, in 654000, high-skilled
-    back.add("certifications", "2025-07-04", "reinstated.csv", **certificate("C03", "P2", 4, "2024-05-01", "654000"))
-    back.add("certifications", "2025-07-04", "reinstated.csv", **certificate("C08", "P7", 4, "2023-02-01", "653100"))
+    back.add(
+        "certifications",
+        "2025-07-04",
+        "reinstated.csv",
+        **certificate("C03", "P2", 4, "2024-05-01", "654000"),
+    )
+    back.add(
+        "certifications",
+        "2025-07-04",
+        "reinstated.csv",
+        **certificate("C08", "P7", 4, "2023-02-01", "653100"),
+    )
     return [new, moved, late, back]
 
 
@@ -177,17 +242,31 @@ def append(db_path: Path, landing: Landing) -> None:
                 }
                 cols = ", ".join(full)
                 con.execute(
-                    f"insert into raw.{source} ({cols}) values ({', '.join(['?'] * len(full))})", list(full.values())
+                    f"insert into raw.{source} ({cols}) values ({', '.join(['?'] * len(full))})",
+                    list(full.values()),
                 )
             ledger.append((load_id, source, source_file, file_name, export_date, "loaded", None, len(rows)))
         for source, source_file, status, duplicate_of in landing.ledger_only:
             _, export_date, file_name = source_file.split("/")
             load_id = hashlib.sha256(f"{landing.name}/{duplicate_of or source_file}".encode()).hexdigest()
-            ledger.append((load_id, source, source_file, file_name, export_date, status, duplicate_of or None, 0))
+            ledger.append(
+                (load_id, source, source_file, file_name, export_date, status, duplicate_of or None, 0)
+            )
         con.executemany(
             "insert into raw.load_ledger values (?, ?, ?, ?, ?, 1000, ?, ?, 0, ?, null, ?, 'run-step', ?)",
             [
-                (load_id, source, source_file, file_name, export_date, n, n, status, duplicate_of, landing.loaded_at)
+                (
+                    load_id,
+                    source,
+                    source_file,
+                    file_name,
+                    export_date,
+                    n,
+                    n,
+                    status,
+                    duplicate_of,
+                    landing.loaded_at,
+                )
                 for load_id, source, source_file, file_name, export_date, status, duplicate_of, n in ledger
             ],
         )
@@ -253,16 +332,21 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
                 [schema, table],
             ).fetchall()
             select = ", ".join(
-                f"round({name}, 12) as {name}" if kind in ("DOUBLE", "FLOAT") else name for name, kind in columns
+                f"round({name}, 12) as {name}" if kind in ("DOUBLE", "FLOAT") else name
+                for name, kind in columns
             )
-            out[f"{schema}.{table}"] = con.execute(f"select {select} from {schema}.{table} order by all").fetchall()
+            out[f"{schema}.{table}"] = con.execute(
+                f"select {select} from {schema}.{table} order by all"
+            ).fetchall()
     return out
 
 
 def stored(db_path: Path) -> dict[str, list[tuple]]:
     """The incremental models exactly as stored, loaded_through included."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return {t: con.execute(f"select * from intermediate.{t} order by all").fetchall() for t in INCREMENTAL}
+        return {
+            t: con.execute(f"select * from intermediate.{t} order by all").fetchall() for t in INCREMENTAL
+        }
 
 
 def copy_db(src: Path, dst: Path) -> None:
@@ -286,7 +370,14 @@ def history(tmp_path_factory) -> History:
     work = tmp_path_factory.mktemp("incremental")
     db_path = work / "build.duckdb"
     build_raw(db_path)
-    finish(dbt(["build", "--resource-type", "seed", "--resource-type", "model"], db_path, work / "target", "2025-06-30"))
+    finish(
+        dbt(
+            ["build", "--resource-type", "seed", "--resource-type", "model"],
+            db_path,
+            work / "target",
+            "2025-06-30",
+        )
+    )
 
     incremental, full_dbs, recomputed, running, placeholders = [], [], [], [], 0
     for i, step in enumerate(STEPS):
