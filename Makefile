@@ -24,7 +24,7 @@ test: install ## unit, integration and end-to-end tests
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check ingest orchestration expectations tests
+	$(BIN)/ruff check ingest synth expectations orchestration publish talent tests
 
 bench: install ## benchmark at the small scale; see `talent bench --help`
 	$(BIN)/talent bench --scale small

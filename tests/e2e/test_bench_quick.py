@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.bench import render, run_bench, write_markdown
+from talent.bench import render, run_bench, write_markdown
 
 pytestmark = pytest.mark.e2e
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.synth import generate
 from orchestration.run import refresh
 from orchestration.settings import WarehouseSettings
+from synth import generate
 from tests.conftest import write_csv
 
 pytestmark = pytest.mark.e2e

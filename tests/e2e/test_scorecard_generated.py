@@ -15,10 +15,10 @@ import duckdb
 import fastexcel
 import pytest
 
-from ingest.synth import generate
-from orchestration.export import export_eligibility
 from orchestration.run import refresh
 from orchestration.settings import WarehouseSettings
+from synth import generate
+from talent.export import export_eligibility
 
 pytestmark = pytest.mark.e2e
 

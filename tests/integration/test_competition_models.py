@@ -24,8 +24,8 @@ import pytest
 from ingest import contract
 from ingest.load import LEDGER_DDL, META_DDL, PERSONS_DDL, PERSONS_VIEW, QUARANTINE_DDL, raw_columns
 from ingest.pii import PiiKey, PiiKeyMissing
-from orchestration.export import HEADERS, ExportError, export_eligibility
 from orchestration.settings import WarehouseSettings
+from talent.export import HEADERS, ExportError, export_eligibility
 from tests.conftest import make_id
 from tests.integration import dbt_runner
 
@@ -568,7 +568,7 @@ def test_export_with_another_key_is_refused(built, tmp_path, monkeypatch):
 def test_cli_export_eligibility(built, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from orchestration.cli import app
+    from talent.cli import app
 
     settings, _ = built
     out = tmp_path / "cli.xlsx"

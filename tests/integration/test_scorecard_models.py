@@ -762,7 +762,7 @@ def published(built, tmp_path_factory) -> Path:
     """The build published the way a run publishes it (marts and audit only, storage v1.5.0)."""
     from datetime import date
 
-    from orchestration.publish import publish
+    from publish.warehouse import publish
 
     db_path, _ = built
     path = tmp_path_factory.mktemp("published") / "talent.duckdb"
@@ -781,7 +781,7 @@ def render_text(renderable) -> str:
 
 
 def test_render_scorecard_latest_year(published):
-    from orchestration.scorecard import render_scorecard
+    from talent.scorecard import render_scorecard
 
     text = render_text(render_scorecard(published, None, None))
     lines = text.splitlines()
@@ -806,7 +806,7 @@ def test_render_scorecard_latest_year(published):
 
 
 def test_render_scorecard_year_and_region(published):
-    from orchestration.scorecard import render_scorecard
+    from talent.scorecard import render_scorecard
 
     text = render_text(render_scorecard(published, 2024, "伊犁"))
     assert "伊犁哈萨克自治州 (654000)" in text.splitlines()[0]
@@ -822,7 +822,7 @@ def test_render_scorecard_year_and_region(published):
 
 
 def test_render_scorecard_errors(published, tmp_path):
-    from orchestration.scorecard import ScorecardError, render_scorecard
+    from talent.scorecard import ScorecardError, render_scorecard
 
     with pytest.raises(ScorecardError, match="no scorecard rows for 2019"):
         render_scorecard(published, 2019, None)
@@ -839,7 +839,7 @@ def test_render_scorecard_errors(published, tmp_path):
 
 def test_render_scorecard_reads_the_file_read_only(published):
     """Another process may hold the published file open for reading while the CLI runs."""
-    from orchestration.scorecard import render_scorecard
+    from talent.scorecard import render_scorecard
 
     with duckdb.connect(str(published), read_only=True):
         assert "HS-RATIO-2027" in render_text(render_scorecard(published, None, None))
@@ -848,7 +848,7 @@ def test_render_scorecard_reads_the_file_read_only(published):
 def test_talent_scorecard_command(published):
     from typer.testing import CliRunner
 
-    from orchestration.cli import app
+    from talent.cli import app
 
     result = CliRunner().invoke(app, ["scorecard", "--warehouse", str(published), "--year", "2024"])
     assert result.exit_code == 0, result.output

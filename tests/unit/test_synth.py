@@ -1,4 +1,4 @@
-"""Tests of the synthetic landing generator (ingest.synth).
+"""Tests of the synthetic landing generator (synth).
 
 Besides checking the generator's own summary, these tests read the files it wrote with a small,
 independent reader written from the contract (decoding, header aliases, value spellings, validation,
@@ -22,9 +22,9 @@ import fastexcel
 import polars as pl
 import pytest
 
-from ingest.synth import generate
-from ingest.synth import reference as ref
-from ingest.synth.certifications import COLUMNS
+from synth import generate
+from synth import reference as ref
+from synth.certifications import COLUMNS
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 SOURCES = ("certifications", "trainings", "carriers", "graduates", "competitions", "honours")
@@ -756,7 +756,7 @@ NEW_MODULES = ("trainings", "carriers", "graduates", "competitions", "honours")
 def test_new_source_columns_follow_the_contract(source: str):
     import importlib
 
-    module = importlib.import_module(f"ingest.synth.{source}")
+    module = importlib.import_module(f"synth.{source}")
     assert {c.alias: (c.headers, c.required) for c in module.COLUMNS} == {
         a: (heads, req) for a, (heads, req, _) in NEW_CONTRACT[source].items()
     }

@@ -31,7 +31,7 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
     from ingest.load import connect_build, ingest
     from ingest.pii import resolve_key
     from orchestration.defs.dbt.resources import dbt_project
-    from orchestration.state import clear_marker, current_state, read_marker
+    from publish.state import clear_marker, current_state, read_marker
 
     if settings.full_refresh and settings.build_dir.exists():
         context.log.info("full refresh: removing the build directory %s", settings.build_dir)

@@ -29,8 +29,8 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSe
     import duckdb
 
     from orchestration.defs.dbt.resources import dbt_project
-    from orchestration.publish import publish
-    from orchestration.state import current_state, write_marker
+    from publish.state import current_state, write_marker
+    from publish.warehouse import publish
 
     report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date)
     con = duckdb.connect(str(settings.build_db), read_only=True)

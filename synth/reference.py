@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 
 REGION_CODE = "650000"  # region-wide rows of the ground truth
 

@@ -86,7 +86,7 @@ def _measure(label: str, argv: list[str], env: dict | None = None) -> Measured:
 
 def _refresh(label: str, landing: Path, warehouse: Path, as_of: date, **extra) -> Measured:
     config = {"landing_dir": str(landing), "warehouse_path": str(warehouse), "as_of": as_of.isoformat(), **extra}
-    return _measure(label, [sys.executable, "-m", "orchestration.bench_worker", json.dumps(config)])
+    return _measure(label, [sys.executable, "-m", "talent.bench_worker", json.dumps(config)])
 
 
 # ---------------------------------------------------------------- one day's files
@@ -341,7 +341,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         shutil.rmtree(work, ignore_errors=True)
         generate = _measure(
             "generate",
-            [sys.executable, "-m", "orchestration.cli", "generate", "--out", str(landing),
+            [sys.executable, "-m", "talent.cli", "generate", "--out", str(landing),
              "--persons", str(scale.persons), "--seed", str(SEED)],
             env,
         )
@@ -368,7 +368,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
     prep = prepare_limit_input(landing, work / "limit_input")
     runs["limit"] = _measure(
         "limit query (DuckDB alone)",
-        [sys.executable, "-m", "orchestration.bench", "limit", str(work / "limit_input"), as_of.isoformat()],
+        [sys.executable, "-m", "talent.bench", "limit", str(work / "limit_input"), as_of.isoformat()],
         env,
     )
     matches = None

@@ -71,7 +71,7 @@ def refresh(
     as_of_text = _as_of(as_of)
     if _landing_is_empty(landing):
         typer.echo(f"{landing} is empty: generating the embedded sample ({SAMPLE_PERSONS} persons, seed {SAMPLE_SEED})")
-        from ingest.synth import generate as synth
+        from synth import generate as synth
 
         synth(landing, persons=SAMPLE_PERSONS, seed=SAMPLE_SEED, progress=sys.stderr.isatty())
     settings = WarehouseSettings(
@@ -99,7 +99,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = SAMPLE_SEED,
 ) -> None:
     """Write a synthetic, contract-messy landing folder plus _ground_truth/ground_truth.json."""
-    from ingest.synth import generate as synth
+    from synth import generate as synth
 
     truth = synth(out, persons=persons, seed=seed, progress=sys.stderr.isatty())
     rows = truth.get("sources", {}).get("certifications", {}).get("rows_landed")
@@ -120,7 +120,7 @@ def bench(
     Each run is a child process, measured for wall time and peak memory; per-stage times come from
     Dagster's run events. Results go to OUTPUT (one section per scale, replaced on a re-run).
     """
-    from orchestration.bench import SCALES, render, run_bench, write_markdown
+    from talent.bench import SCALES, render, run_bench, write_markdown
 
     if scale not in SCALES:
         raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
@@ -161,9 +161,9 @@ def export_eligibility(
     import getpass
 
     from ingest.pii import PiiKeyMissing
-    from orchestration.export import ExportError
-    from orchestration.export import export_eligibility as run_export
     from orchestration.settings import WarehouseSettings
+    from talent.export import ExportError
+    from talent.export import export_eligibility as run_export
 
     if not who:
         try:
@@ -200,7 +200,7 @@ def scorecard(
     its value, target and status."""
     from rich.console import Console
 
-    from orchestration.scorecard import ScorecardError, render_scorecard
+    from talent.scorecard import ScorecardError, render_scorecard
 
     try:
         renderable = render_scorecard(warehouse, year, region, detail=detail)

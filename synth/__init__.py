@@ -216,7 +216,7 @@ def generate(out: Path, persons: int = 20000, seed: int = 7, progress: bool = Tr
         ground_truth = {
             "seed": seed,
             "persons": persons,
-            "generated_with": f"ingest.synth {__version__}",
+            "generated_with": f"synth {__version__}",
             "settings": {"min_age": truth.MIN_AGE, "max_age": truth.MAX_AGE},
             "as_of_dates": list(truth.AS_OF_DATES),
             "notes": NOTES,
