@@ -22,6 +22,7 @@ import polars as pl
 from ingest import contract as c
 from ingest.normalise import ERR, normalise_frame, typed_name, vocabulary
 from ingest.pii import PiiKey, hmac_sql
+from ingest.private import private_dir, private_umask
 from ingest.readers import FileRejected, LandedFile, discover, read
 
 FILE = "__file"  # index of a row's file within a batch
@@ -126,9 +127,11 @@ class IngestReport:
 
 
 def connect_build(build_db: Path, restricted_db: Path, key: PiiKey) -> duckdb.DuckDBPyConnection:
-    build_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(build_db))
-    con.execute(f"attach '{restricted_db}' as restricted")
+    private_dir(build_db.parent)
+    private_dir(restricted_db.parent)
+    with private_umask():
+        con = duckdb.connect(str(build_db))
+        con.execute(f"attach '{restricted_db}' as restricted")
     con.execute("create schema if not exists raw")
     for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, PERSONS_DDL, PERSONS_VIEW):
         con.execute(ddl)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.private import private_dir
 from orchestration.settings import WarehouseSettings
 
 
@@ -19,7 +20,7 @@ class BuildBusy(RuntimeError):
 @contextmanager
 def build_lock(build_dir: Path):
     """One refresh at a time per build directory (DuckDB allows a single writer)."""
-    build_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(build_dir)
     with (build_dir / "refresh.lock").open("w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

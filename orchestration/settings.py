@@ -2,6 +2,20 @@
 
 Every path has an environment variable and a default, and a run may override any of them through
 run config (that is what ``talent refresh --landing ... --warehouse ... --as-of ...`` does).
+
+Three kinds of folder, kept apart because different people may read them:
+
+- the **published folder** (the folder of ``TALENT_WAREHOUSE``): what analysts and BI open, and
+  nothing else;
+- the **build folder** (``TALENT_BUILD_DIR``): the pipeline's own, mode 0700: the build database
+  (pseudonymised raw layer, ledger, dbt models), the run lock and the last-publish marker;
+- the **restricted folder** (``TALENT_RESTRICTED_DIR``): mode 0700: names and ID numbers, encrypted,
+  and the export log; read only by ``talent export``;
+- the PII key: ``TALENT_PII_KEY`` in production; unset, a key generated once into ``TALENT_KEY_FILE``
+  (mode 0600 in a 0700 folder of its own), with a warning.
+
+Unset, the build, restricted and key folders are siblings of the published folder (``data/build``,
+``data/restricted``, ``data/keys`` beside ``data/warehouse``), never inside it.
 """
 
 from __future__ import annotations
@@ -16,6 +30,7 @@ import dagster as dg
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse/talent.duckdb"
+DEFAULT_SETTLE_SECONDS = 300  # a file modified less than this long ago is left for the next run
 
 
 def today() -> date:
@@ -23,28 +38,50 @@ def today() -> date:
     return datetime.now(TIMEZONE).date()
 
 
+def _path(value: str, env: str, default: Path | str) -> Path:
+    return Path(value or os.environ.get(env, "") or default).resolve()
+
+
 class WarehouseSettings(dg.ConfigurableResource):
     """Paths and run parameters. Blank values fall back to TALENT_* environment variables, then defaults."""
 
     landing_dir: str = ""
     warehouse_path: str = ""
+    build_path: str = ""
+    restricted_path: str = ""
     as_of: str = ""  # YYYY-MM-DD; blank = today in Asia/Shanghai
     full_refresh: bool = False
     min_age: int = 16
     max_age: int = 60
+    settle_seconds: int = -1  # -1 = TALENT_SETTLE_SECONDS, else DEFAULT_SETTLE_SECONDS
 
     @property
     def landing(self) -> Path:
-        return Path(self.landing_dir or os.environ.get("TALENT_LANDING", DEFAULT_LANDING)).resolve()
+        return _path(self.landing_dir, "TALENT_LANDING", DEFAULT_LANDING)
 
     @property
     def warehouse(self) -> Path:
-        return Path(self.warehouse_path or os.environ.get("TALENT_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve()
+        return _path(self.warehouse_path, "TALENT_WAREHOUSE", DEFAULT_WAREHOUSE)
+
+    @property
+    def published_dir(self) -> Path:
+        """The analysts' folder: the published file and nothing private."""
+        return self.warehouse.parent
 
     @property
     def build_dir(self) -> Path:
-        """Private to the pipeline: raw layer, ledger, dbt's build, the restricted person store."""
-        return self.warehouse.parent / ".build"
+        """Private to the pipeline: raw layer, ledger, dbt's build, the run lock."""
+        return _path(self.build_path, "TALENT_BUILD_DIR", self.published_dir.parent / "build")
+
+    @property
+    def restricted_dir(self) -> Path:
+        """Names and ID numbers (encrypted) and the export log: `talent export` only."""
+        return _path(self.restricted_path, "TALENT_RESTRICTED_DIR", self.published_dir.parent / "restricted")
+
+    @property
+    def key_file(self) -> Path:
+        """Where a generated PII key is kept when TALENT_PII_KEY is unset (development only)."""
+        return _path("", "TALENT_KEY_FILE", self.published_dir.parent / "keys" / "pii.key")
 
     @property
     def build_db(self) -> Path:
@@ -52,7 +89,13 @@ class WarehouseSettings(dg.ConfigurableResource):
 
     @property
     def restricted_db(self) -> Path:
-        return self.build_dir / "restricted.duckdb"
+        return self.restricted_dir / "restricted.duckdb"
+
+    @property
+    def settle(self) -> int:
+        if self.settle_seconds >= 0:
+            return self.settle_seconds
+        return int(os.environ.get("TALENT_SETTLE_SECONDS", "") or DEFAULT_SETTLE_SECONDS)
 
     @property
     def as_of_date(self) -> date:

@@ -137,7 +137,7 @@ def export_eligibility(settings: WarehouseSettings, year: int, out: Path, who: s
     out = Path(out).resolve()
     if out.suffix.lower() != ".xlsx":
         raise ExportError(f"{out}: the export is an .xlsx file")
-    key = resolve_key(settings.warehouse.parent, create=False)
+    key = resolve_key(settings.key_file, create=False)
     for path, what in ((settings.build_db, "build database"), (settings.restricted_db, "restricted store")):
         if not path.exists():
             raise ExportError(f"no {what} at {path}: run `talent refresh` first")

@@ -545,13 +545,13 @@ def test_export_of_a_year_without_entitlements_writes_headers_only(built, tmp_pa
 def test_export_without_the_pii_key_fails_clearly_and_writes_nothing(built, tmp_path, monkeypatch):
     settings, _ = built
     monkeypatch.delenv("TALENT_PII_KEY", raising=False)
-    assert not (settings.warehouse.parent / ".pii_key").exists()
+    assert not settings.key_file.exists()
     before = export_log(settings)
     out = tmp_path / "x.xlsx"
     with pytest.raises(PiiKeyMissing, match="TALENT_PII_KEY is not set"):
         export_eligibility(settings, 2024, out, "审核员甲")
     assert not out.exists()
-    assert not (settings.warehouse.parent / ".pii_key").exists()  # never creates a key
+    assert not settings.key_file.exists()  # never creates a key
     assert export_log(settings) == before
 
 

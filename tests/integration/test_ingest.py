@@ -35,8 +35,8 @@ def landing(tmp_path):
 
 
 def _connect(tmp_path):
-    key = resolve_key(tmp_path / "wh")
-    return connect_build(tmp_path / "wh/.build/build.duckdb", tmp_path / "wh/.build/restricted.duckdb", key), key
+    key = resolve_key(tmp_path / "keys" / "pii.key")
+    return connect_build(tmp_path / "build/build.duckdb", tmp_path / "restricted/restricted.duckdb", key), key
 
 
 def test_every_row_is_loaded_or_quarantined_and_resent_bytes_change_nothing(tmp_path, landing, pii_key):

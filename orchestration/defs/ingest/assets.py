@@ -34,11 +34,12 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
     from publish.state import clear_marker, current_state, read_marker
 
     if settings.full_refresh and settings.build_dir.exists():
-        context.log.info("full refresh: removing the build directory %s", settings.build_dir)
-        for name in ("build.duckdb", "build.duckdb.wal", "restricted.duckdb", "restricted.duckdb.wal"):
-            (settings.build_dir / name).unlink(missing_ok=True)
+        context.log.info("full refresh: removing the build database and the restricted person store")
+        for path in (settings.build_db, settings.restricted_db):
+            for name in (path, path.with_name(path.name + ".wal")):
+                name.unlink(missing_ok=True)
         clear_marker(settings.build_dir)
-    key = resolve_key(settings.warehouse.parent)
+    key = resolve_key(settings.key_file)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
         report = ingest(settings.landing, con, key, context.run.run_id)
