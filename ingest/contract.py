@@ -43,12 +43,13 @@ class Column:
 
 @dataclass(frozen=True)
 class RowRule:
-    """A rule across columns of one row: `expr` is DuckDB-free polars logic named in normalise."""
+    """A rule across columns of one row: ``broken`` is a SQL condition over the typed raw columns
+    (true when the row breaks the rule; rows with a blank operand do not break it)."""
 
     name: str
     column: str  # the column a violation is reported against
     reason: str
-    check: str  # key into ingest.normalise.ROW_RULES
+    broken: str
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ GRADUATES = Source(
             "certified_within_graduates",
             column="graduates_certified",
             reason="graduates_certified exceeds graduates",
-            check="certified_within_graduates",
+            broken="graduates_certified > graduates",
         ),
     ),
 )

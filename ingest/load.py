@@ -1,16 +1,32 @@
 """Load: landed files -> typed, validated, pseudonymised rows in the build database's ``raw`` schema.
 
-For every landed file not yet in the ledger, in contract order: hash its bytes (a file whose bytes
-were loaded before is a duplicate and changes nothing), read it, normalise every column, write good
-rows to ``raw.<source>`` with the person key computed in DuckDB, bad rows to ``raw.quarantine`` (one
-row per problem: file, row, column, reason), names and ID numbers to the restricted store, and one
-ledger row. Each file is one transaction, so an interrupted run leaves no half-loaded file.
+One rule, enforced here: every landed file ends the run as exactly one ledger row (see
+:mod:`ingest.ledger` for the statuses), never as an exception. Whatever goes wrong with one file,
+reading or normalising it, rejects that file with a reason naming the problem class and where it
+is, never quoting its content; the other files load and the night goes on.
+
+For each new file, in the contract's apply order: recognise it (path, size and time; else the sha256
+of its bytes, which also finds re-sent copies), read it (:mod:`ingest.readers`: a large clean CSV
+natively into DuckDB, anything else exactly, in Python), and stage its rows. Consecutive files of one
+source are normalised and written together, about BATCH_ROWS rows at a time:
+
+- every column's distinct spellings are normalised once (:func:`ingest.normalise.lookup`) and joined
+  back in DuckDB; person keys are the HMAC of each distinct valid ID number;
+- a row with any problem goes to ``raw.quarantine``, one row per problem (file, row, column, reason,
+  and the value only for vocabulary columns, redacted when it holds an ID number or a known name);
+  the rest go to ``raw.<source>`` in one insert;
+- names and ID numbers of the loaded persons are sealed into the restricted store
+  (:mod:`ingest.restricted`); keyed hashes of every landed name go to ``raw.name_keys`` for redaction;
+- raw rows, quarantine, name keys and the files' ledger rows are one transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,16 +34,40 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from ingest import contract as c
-from ingest.normalise import ERR, normalise_frame, typed_name, vocabulary
+from ingest import restricted
+from ingest.faults import fault_point
+from ingest.landing import CANDIDATE, DEFERRED, SKIPPED, LandedFile, discover
+from ingest.ledger import (
+    DUPLICATE,
+    LAYOUT,
+    LEDGER_COLUMNS,
+    LEDGER_DDL,
+    LOADED,
+    META_DDL,
+    NAME_KEYS_DDL,
+    QUARANTINE_DDL,
+    REJECTED,
+    Journal,
+    Seen,
+    content_hashes,
+    seen_paths,
+)
+from ingest.normalise import clean_text, lookup, typed_name, vocabulary
 from ingest.pii import PiiKey, hmac_sql
 from ingest.private import private_dir, private_umask
-from ingest.readers import FileRejected, LandedFile, discover, read
-
-FILE = "__file"  # index of a row's file within a batch
+from ingest.readers import SHAPE, FileRejected, ReadResult, read
+from ingest.readers.delimited import LineCounts, fast_select, sniff, stage_fast
+from ingest.readers.text import HEAD, UTF8, EncodingError, candidates, to_utf8
+from ingest.redact import Redactor, name_form_expr
 
 log = logging.getLogger(__name__)
+
+BATCH_ROWS = 1_000_000  # rows of consecutive files of one source normalised and written together
+FAST_BYTES = 4 << 20  # CSV files from this size are read natively when clean
+PLAIN = r"[!-~]([ -~]*[!-~])?"  # printable ASCII, no surrounding space: clean text already
 
 LINEAGE = {
     "load_id": "varchar not null",
@@ -42,34 +82,8 @@ SQL_TYPE = {
     c.INTEGER: "bigint",
     c.MONEY: "decimal(14, 2)",
 }
-
-LEDGER_DDL = """
-create table if not exists raw.load_ledger (
-    load_id varchar, source varchar, source_file varchar primary key, file_name varchar,
-    export_date date, file_bytes bigint, rows_landed bigint, rows_loaded bigint,
-    rows_quarantined bigint, status varchar, message varchar, duplicate_of varchar,
-    run_id varchar, loaded_at timestamp
-)"""
-QUARANTINE_DDL = """
-create table if not exists raw.quarantine (
-    load_id varchar, source varchar, source_file varchar, export_date date, row_number bigint,
-    column_name varchar, reason varchar, value varchar, run_id varchar, quarantined_at timestamp
-)"""
-META_DDL = "create table if not exists raw.build_meta (key varchar primary key, value varchar)"
-PERSONS_DDL = """
-create table if not exists restricted.person_records (
-    person_key varchar not null, id_number varchar not null, name varchar,
-    source varchar, source_file varchar, export_date date, row_number bigint
-)"""
-# The latest landed record of each person: what exports read. A view, so that ingest only appends
-# (an upsert on a primary key of millions of persons cost most of the region-scale ingest).
-PERSONS_VIEW = """
-create view if not exists restricted.persons as
-select person_key, id_number, name, source, source_file, export_date, row_number
-from person_records
-qualify row_number() over (
-    partition by person_key order by export_date desc, source_file desc, row_number desc) = 1
-"""
+VOCABULARY_KINDS = (c.DATE, c.LEVEL, c.REGION, c.ENUM, c.GENDER, c.YEAR, c.INTEGER, c.MONEY)
+TEXT_KINDS = (c.TEXT, c.OCCUPATION_CODE)
 
 
 def raw_columns(source: c.Source) -> dict[str, str]:
@@ -102,7 +116,8 @@ class FileOutcome:
 class IngestReport:
     run_id: str
     files_seen: int = 0
-    outcomes: list[FileOutcome] = field(default_factory=list)
+    outcomes: list[FileOutcome] = field(default_factory=list)  # files whose ledger row this run wrote
+    deferred: int = 0  # files left for a later run (their ledger rows say why)
     seconds: float = 0.0
 
     @property
@@ -116,13 +131,14 @@ class IngestReport:
         return Counter(o.status for o in self.outcomes)
 
     def summary(self) -> str:
+        later = f"; {self.deferred} deferred to a later run" if self.deferred else ""
         if not self.outcomes:
-            return f"nothing new landed ({self.files_seen} files already in the ledger)"
+            return f"nothing new landed ({self.files_seen} files already in the ledger{later})"
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.by_status().items()))
         return (
             f"{self.new_files} new files ({statuses}): {self.count('rows_landed')} rows landed, "
             f"{self.count('rows_loaded')} loaded, {self.count('rows_quarantined')} quarantined "
-            f"in {self.seconds:.1f} s"
+            f"in {self.seconds:.1f} s{later}"
         )
 
 
@@ -131,15 +147,34 @@ def connect_build(build_db: Path, restricted_db: Path, key: PiiKey) -> duckdb.Du
     private_dir(restricted_db.parent)
     with private_umask():
         con = duckdb.connect(str(build_db))
-        con.execute(f"attach '{restricted_db}' as restricted")
-    con.execute("create schema if not exists raw")
-    for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, PERSONS_DDL, PERSONS_VIEW):
-        con.execute(ddl)
-    for source in c.SOURCES.values():
-        cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
-        con.execute(f"create table if not exists raw.{source.name} ({cols})")
-    _check_key(con, key)
+        con.execute("set enable_progress_bar = false")
+        con.execute(f"set temp_directory = '{_sql(str(build_db.parent / 'tmp'))}'")
+        con.execute(f"attach '{_sql(str(restricted_db))}' as restricted")
+        con.execute("create schema if not exists raw")
+        _check_layout(con)
+        for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, NAME_KEYS_DDL, restricted.DDL):
+            con.execute(ddl)
+        for source in c.SOURCES.values():
+            cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
+            con.execute(f"create table if not exists raw.{source.name} ({cols})")
+        _check_key(con, key)
     return con
+
+
+def _check_layout(con) -> None:
+    has_ledger = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_ledger' "
+        "and database_name = current_database()"
+    ).fetchone()[0]
+    con.execute(META_DDL)
+    layout = con.execute("select value from raw.build_meta where key = 'layout'").fetchone()
+    if layout is None and has_ledger:
+        raise RuntimeError(
+            "this build database was made by an earlier version of ingest (its ledger has another key); "
+            "rebuild it from the landing folder once with `talent refresh --full-refresh`"
+        )
+    if layout is None:
+        con.execute("insert into raw.build_meta values ('layout', ?)", [LAYOUT])
 
 
 def _check_key(con: duckdb.DuckDBPyConnection, key: PiiKey) -> None:
@@ -154,7 +189,24 @@ def _check_key(con: duckdb.DuckDBPyConnection, key: PiiKey) -> None:
         )
 
 
-BATCH_ROWS = 250_000  # rows of consecutive files of one source normalised and written together
+def _sql(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception as its class and where it was raised in our code: never its message, which
+    may quote landed rows (names, ID numbers)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/ingest/" in f.filename] or frames
+    where = f" in {Path(ours[-1].filename).stem}.{ours[-1].name}" if ours else ""
+    return f"{type(exc).__name__}{where}"
+
+
+# ---------------------------------------------------------------- the run
 
 
 def ingest(
@@ -163,271 +215,576 @@ def ingest(
     key: PiiKey,
     run_id: str,
     *,
+    work_dir: Path | None = None,
+    settle_seconds: float = 0,
     progress=None,
 ) -> IngestReport:
-    """Load every landed file not yet in the ledger. ``progress(done, total, name)`` is optional.
-
-    Files are read one by one in apply order; consecutive files of one source are normalised and
-    written in batches of about BATCH_ROWS rows, each batch one transaction (raw rows, quarantine
-    and the files' ledger rows together), so per-file overhead stays small and memory bounded.
-    """
+    """Bring the ledger up to date with ``landing``. ``progress(done, total, name)`` is optional.
+    Raises only for the build database itself (a changed PII key, a full disk), never for a file."""
     started = time.perf_counter()
     report = IngestReport(run_id)
-    landed = discover(landing)
-    known = {row[0] for row in con.execute("select source_file from raw.load_ledger").fetchall()}
-    hashes = dict(
-        con.execute(
-            "select load_id, source_file from raw.load_ledger where status in ('loaded', 'rejected')"
-        ).fetchall()
-    )
+    work = work_dir or _database_dir(con)
+    journal = Journal(work / "ingest.journal", run_id)
+    died = journal.previous()
+    dropped = restricted.drop_orphans(con)
+    if dropped:
+        log.info("restricted store: %d chunks of a run that died before its ledger rows were removed", dropped)
+    landed = discover(landing, settle_seconds=settle_seconds)
     report.files_seen = len(landed)
-    new = [f for f in landed if f.source_file not in known]
-    batch = _Batch(con, key, run_id, report)
-    for i, f in enumerate(new):
+    loader = _Loader(con, key, run_id, report, journal, work, died)
+    loader.set_aside(landed)
+    todo = [f for f in landed if f.kind == CANDIDATE]
+    for i, f in enumerate(todo):
         if progress:
-            progress(i, len(new), f.source_file)
-        if not f.supported:
-            why = (
-                "not a .csv or .xlsx file"
-                if f.path.suffix.lower() not in (".csv", ".xlsx")
-                else "not under a <YYYY-MM-DD> export-date folder"
-            )
-            batch.record(f, None, FileOutcome(f.source_file, "skipped", message=f"skipped: {why}"))
-            continue
-        load_id = f.sha256()
-        if load_id in hashes:
-            outcome = FileOutcome(
-                f.source_file, "duplicate", message=f"same bytes as {hashes[load_id]}: changes nothing"
-            )
-            batch.record(f, load_id, outcome, duplicate_of=hashes[load_id])
-            continue
-        hashes[load_id] = f.source_file
-        try:
-            result = read(f, c.SOURCES[f.source])
-        except FileRejected as rejected:
-            batch.flush()
-            report.outcomes.append(_reject(con, f, load_id, rejected, run_id))
-            continue
-        batch.add(f, load_id, result)
-    batch.flush()
+            progress(i, len(todo), "")
+        loader.consider(f)
+    loader.flush()
+    loader.write_display_names()
+    journal.clear()
     if progress:
-        progress(len(new), len(new), "")
+        progress(len(todo), len(todo), "")
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ledger(con, f: LandedFile, load_id, outcome: FileOutcome, run_id, duplicate_of=None) -> None:
-    con.execute(
-        "insert into raw.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            load_id,
-            f.source,
-            f.source_file,
-            f.file_name,
-            f.export_date,
-            f.size,
-            outcome.rows_landed,
-            outcome.rows_loaded,
-            outcome.rows_quarantined,
-            outcome.status,
-            outcome.message,
-            duplicate_of,
-            run_id,
-            datetime.now(UTC).replace(tzinfo=None),
-        ],
-    )
+def _database_dir(con) -> Path:
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    return Path(path).parent
+
+
+def fingerprint(path: Path) -> tuple[str, LineCounts]:
+    """sha256 of the bytes, and the line endings and quotes counted on the way."""
+    digest = hashlib.sha256()
+    lf = cr = crlf = 0
+    quotes = False
+    last = b""
+    with path.open("rb") as fh:
+        while block := fh.read(8 << 20):
+            digest.update(block)
+            lf += block.count(b"\n")
+            cr += block.count(b"\r")
+            crlf += block.count(b"\r\n") + (1 if last == b"\r" and block[:1] == b"\n" else 0)
+            quotes = quotes or b'"' in block
+            last = block[-1:]
+    return digest.hexdigest(), LineCounts(lf, cr, crlf, last in (b"\n", b"\r"), quotes)
+
+
+@dataclass
+class _Staged:
+    f: LandedFile
+    load_id: str
+    notes: tuple[str, ...]
+    rows: int
+    select: str | None = None  # a fast-read file: SQL over its temp table
+    table: str | None = None
+    frame: pl.DataFrame | None = None  # an exactly-read file
+
+
+class _Loader:
+    def __init__(self, con, key: PiiKey, run_id, report: IngestReport, journal: Journal, work: Path, died):
+        self.con, self.key, self.run_id, self.report, self.journal, self.work = con, key, run_id, report, journal, work
+        self.ipad, self.opad = key.pads()
+        self.seen: dict[str, Seen] = seen_paths(con)
+        self.hashes = content_hashes(con)
+        self.staged: list[_Staged] = []
+        self.rows = 0
+        self.serial = 0
+        self.crashed: set[str] = set()  # read when the last run died: reject
+        self.isolate: set[str] = set()  # in a batch that died normalising: one file a batch
+        self.redactor = Redactor(con, key)
+        self.written: list[str] = []  # source_file of ledger rows written this run
+        if died:
+            files = list(died.get("files") or [])
+            if died.get("phase") == "read" or (died.get("phase") == "normalise" and len(files) == 1):
+                self.crashed.update(files)
+            elif died.get("phase") == "normalise":
+                self.isolate.update(files)
+            log.warning("the previous ingest (run %s) died while %s %d file(s); %s", died.get("run_id"),
+                        {"read": "reading", "normalise": "normalising"}.get(died.get("phase"), "writing"),
+                        len(files), "they are rejected" if self.crashed else "they are read again")
+
+    # ---- files set aside: deferred and skipped
+
+    def set_aside(self, landed: list[LandedFile]) -> None:
+        """Ledger rows of deferred and skipped files, as the landing folder is now."""
+        rows = []
+        keep = set()
+        for f in landed:
+            if f.kind == CANDIDATE:
+                continue
+            prev = self.seen.get(f.source_file)
+            if prev and prev.status == f.kind and prev.message == f.reason and prev.size == f.size \
+                    and prev.mtime_ns == f.mtime_ns:
+                keep.add(f.source_file)
+                if f.kind == DEFERRED:
+                    self.report.deferred += 1
+                continue
+            rows.append(self._row(f, None, FileOutcome(f.source_file, f.kind, message=f.reason)))
+            if f.kind == DEFERRED:
+                self.report.deferred += 1
+            else:
+                self.report.outcomes.append(FileOutcome(f.source_file, f.kind, message=f.reason))
+        # rows of files no longer deferred or skipped as they were (gone, renamed, now readable)
+        stale = [p for p, s in self.seen.items() if s.status in (DEFERRED, SKIPPED) and p not in keep]
+        self.con.execute("begin")
+        try:
+            if stale:
+                self.con.executemany(
+                    "delete from raw.load_ledger where source_file = ? and status in ('deferred', 'skipped')",
+                    [[p] for p in stale],
+                )
+            self._insert_ledger(rows)
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        for p in stale:
+            self.seen.pop(p, None)
+
+    # ---- candidates
+
+    def consider(self, f: LandedFile) -> None:
+        prev = self.seen.get(f.source_file)
+        if prev and prev.status != SKIPPED and prev.size == f.size and prev.mtime_ns == f.mtime_ns:
+            return  # unchanged since it was recorded
+        try:
+            load_id, counts = fingerprint(f.path)
+        except OSError as exc:  # vanished or unreadable since discovery
+            self._final(f, None, FileOutcome(f.source_file, REJECTED, message=f"cannot read the file "
+                                             f"({type(exc).__name__})"))
+            return
+        if prev and prev.status != SKIPPED:
+            if load_id == prev.load_id:
+                self.con.execute(
+                    "update raw.load_ledger set file_mtime_ns = ?, file_bytes = ? "
+                    "where source_file = ? and load_id = ?", [f.mtime_ns, f.size, f.source_file, load_id]
+                )
+                return
+            if prev.status in (LOADED, DUPLICATE):
+                self._final(f, load_id, FileOutcome(
+                    f.source_file, REJECTED,
+                    message=f"changed after it was {prev.status} on {str(prev.loaded_at)[:10]}: files are never "
+                    "edited after landing; land the correction as a new file (the earlier content stays loaded)",
+                ))
+                return
+        if load_id in self.hashes:
+            first, status = self.hashes[load_id]
+            self._final(f, load_id, FileOutcome(
+                f.source_file, DUPLICATE, message=f"same bytes as the {status} file in duplicate_of: changes nothing"
+            ), duplicate_of=first)
+            return
+        self.hashes[load_id] = (f.source_file, REJECTED)  # until its batch is written
+        if f.source_file in self.crashed:
+            self._reject(f, load_id, FileRejected(
+                f.source_file, None,
+                "the previous run died while reading this file (out of memory or a crash); it is rejected so "
+                "that it cannot stop every night: land it again under a new name once it is checked",
+            ))
+            return
+        self.journal.mark("read", [f.source_file])
+        try:
+            staged = self._read(f, load_id, counts)
+        except FileRejected as rejected:
+            self._reject(f, load_id, rejected)
+            return
+        except Exception as exc:  # noqa: BLE001 - one file never stops the night; its text is never quoted
+            self._reject(f, load_id, FileRejected(f.source_file, None, f"cannot be read ({describe_error(exc)})"))
+            return
+        fault_point("ingest.after_read")
+        alone = f.source_file in self.isolate
+        if self.staged and (self.staged[0].f.source != f.source or alone or self.staged[0].f.source_file in self.isolate):
+            self.flush()
+        self.staged.append(staged)
+        self.rows += staged.rows
+        if self.rows >= BATCH_ROWS or alone:
+            self.flush()
+
+    def _read(self, f: LandedFile, load_id: str, counts: LineCounts) -> _Staged:
+        source = c.SOURCES[f.source]
+        if f.suffix == ".csv" and f.size >= FAST_BYTES:
+            fast = self._read_fast(f, source, counts)
+            if fast is not None:
+                select, notes, table, rows = fast
+                return _Staged(f, load_id, notes, rows, select=select, table=table)
+        result: ReadResult = read(f, source)
+        notes = (*result.notes, f.note) if f.note else result.notes
+        return _Staged(f, load_id, tuple(n for n in notes if n), result.frame.height, frame=result.frame)
+
+    def _read_fast(self, f: LandedFile, source: c.Source, counts: LineCounts):
+        with f.path.open("rb") as fh:
+            head = fh.read(HEAD)
+        enc = candidates(head)[0]
+        path, transcoded = f.path, None
+        if enc != UTF8 and enc.codec != "utf-8":
+            transcoded = self.work / "tmp" / f"transcoded-{self.run_id[:8]}-{self.serial}.csv"
+            private_dir(transcoded.parent)
+            try:
+                with private_umask():
+                    to_utf8(f.path, enc, transcoded)
+            except EncodingError:
+                transcoded.unlink(missing_ok=True)
+                return None  # the exact reader says why
+            path = transcoded
+            _, counts = fingerprint(path)
+            with path.open("rb") as fh:
+                head = fh.read(HEAD)
+        try:
+            sniffed = sniff(head, source, f.source_file)
+            if sniffed is None:
+                return None
+            self.serial += 1
+            table = f"__fast_{self.serial}"
+            rows = stage_fast(self.con, table, path, sniffed, counts)
+            if rows is None:
+                return None
+            notes = tuple(n for n in (*sniffed.header.notes, f.note) if n)
+            return fast_select(table, sniffed, source, 0), notes, table, rows
+        finally:
+            if transcoded is not None:
+                transcoded.unlink(missing_ok=True)
+
+    # ---- ledger rows
+
+    def _row(self, f: LandedFile, load_id, o: FileOutcome, duplicate_of=None) -> list:
+        return [
+            load_id, f.source, f.source_file, f.file_name, f.export_date, f.size, o.rows_landed, o.rows_loaded,
+            o.rows_quarantined, o.status, o.message or None, duplicate_of, self.run_id, _now(), f.mtime_ns,
+            None,
+        ]
+
+    def _insert_ledger(self, rows: list[list]) -> None:
+        if rows:
+            self.con.executemany(
+                f"insert into raw.load_ledger ({LEDGER_COLUMNS}) values ({', '.join(['?'] * 16)})", rows
+            )
+            self.written += [r[2] for r in rows]
+
+    def _final(self, f: LandedFile, load_id, outcome: FileOutcome, duplicate_of=None) -> None:
+        """A file that loads nothing (duplicate, changed, unreadable): its ledger row alone."""
+        self._insert_ledger([self._row(f, load_id, outcome, duplicate_of)])
+        self.report.outcomes.append(outcome)
+
+    def _reject(self, f: LandedFile, load_id: str, rejected: FileRejected) -> None:
+        """A file unusable as a whole: each of its rows quarantined with the reason (or the file as
+        one entry with no row number when its rows cannot even be counted)."""
+        rows = rejected.rows
+        reason = f"file rejected: {rejected.reason}"
+        n = rows.height if rows is not None else 0
+        numbers = rows["row_number"].to_list() if n else [None]
+        outcome = FileOutcome(f.source_file, REJECTED, n, 0, n, message=reason)
+        self.con.execute("begin")
+        try:
+            self.con.executemany(
+                "insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, null, ?, ?)",
+                [[load_id, f.source, f.source_file, f.export_date, r, rejected.column, reason, self.run_id, _now()]
+                 for r in numbers],
+            )
+            self._insert_ledger([self._row(f, load_id, outcome)])
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.report.outcomes.append(outcome)
+
+    def write_display_names(self) -> None:
+        """Redacted paths of this run's ledger rows, once all of its names are known."""
+        if not self.written:
+            return
+        shown = self.redactor.paths(self.written)
+        self.con.executemany(
+            "update raw.load_ledger set display_file = ? where source_file = ? and display_file is null",
+            [[v, k] for k, v in shown.items()],
+        )
+        for o in self.report.outcomes:
+            if o.status in (REJECTED, SKIPPED):
+                log.warning("%s: %s: %s", shown.get(o.source_file, "?"), o.status, self.redactor_text(o.message))
+
+    def redactor_text(self, text: str) -> str:
+        words = set(text.split())
+        hidden = {w for w, v in self.redactor.values(words).items() if v != w}
+        return " ".join("[redacted]" if w in hidden else w for w in text.split(" "))
+
+    # ---- batches
+
+    def flush(self) -> None:
+        if not self.staged:
+            return
+        batch, self.staged, self.rows = self.staged, [], 0
+        try:
+            self._write_batch(batch)
+        except Exception as exc:  # noqa: BLE001 - retried file by file, then rejected with its class
+            if len(batch) > 1:
+                log.warning("a batch of %d files failed (%s); loading them one by one", len(batch), describe_error(exc))
+                for one in batch:
+                    self._retry_alone(one)
+            else:
+                self._fail(batch[0], exc)
+        finally:
+            self._drop(batch)
+
+    def _retry_alone(self, one: _Staged) -> None:
+        try:
+            self._write_batch([one])
+        except Exception as exc:  # noqa: BLE001 - the file is rejected with the error's class
+            self._fail(one, exc)
+
+    def _fail(self, one: _Staged, exc: Exception) -> None:
+        log.error("loading a file failed: %s", describe_error(exc))
+        self._reject(one.f, one.load_id, FileRejected(one.f.source_file, None,
+                                                      f"cannot be loaded ({describe_error(exc)})"))
+
+    def _drop(self, batch: list[_Staged], staged_only: bool = False) -> None:
+        """Free what a batch staged (its landed text), and unless ``staged_only`` the rest too."""
+        self.con.execute("drop view if exists __landed")
+        self.con.unregister("__frames")  # a no-op when not registered
+        for s in batch:
+            if s.table:
+                self.con.execute(f"drop table if exists {s.table}")
+            s.frame = None
+        if staged_only:
+            return
+        self.con.unregister("__files")
+        for name in ("__typed", "__problems", *[f"__lk_{col}" for col in _all_columns()]):
+            self.con.execute(f"drop table if exists {name}")
+
+    def _write_batch(self, batch: list[_Staged]) -> None:
+        source = c.SOURCES[batch[0].f.source]
+        names = [s.f.source_file for s in batch]
+        self.journal.mark("normalise", names)
+        _Batch(self, source, batch).write(names)
+
+
+def _all_columns() -> set[str]:
+    return {col.name for s in c.SOURCES.values() for col in s.columns}
 
 
 class _Batch:
-    """Read files of one source waiting to be normalised and written together."""
+    """One batch: staged rows -> lookups -> typed rows -> quarantine, raw, persons, ledger.
 
-    def __init__(self, con, key: PiiKey, run_id: str, report: IngestReport):
-        self.con, self.run_id, self.report = con, run_id, report
-        self.ipad, self.opad = key.pads()
-        self.files: list[tuple[LandedFile, str, tuple[str, ...]]] = []
-        self.frames: list[pl.DataFrame] = []
-        self.rows = 0
+    ``__typed`` holds, per staged row, each column's typed value (``v_<column>``), its problem
+    (``e_<column>``, null when fine) and, for vocabulary columns with a problem, the landed text
+    (``t_<column>``, the quarantine's value); ``__ok`` marks the rows that load.
+    """
 
-    def record(self, f: LandedFile, load_id, outcome: FileOutcome, duplicate_of=None) -> None:
-        """A file that loads nothing (skipped, duplicate): its ledger row alone."""
-        _ledger(self.con, f, load_id, outcome, self.run_id, duplicate_of)
-        self.report.outcomes.append(outcome)
-        log.log(logging.WARNING if outcome.status == "skipped" else logging.INFO,
-                "%s: %s %s", f.source_file, outcome.status, outcome.message)
+    def __init__(self, loader: _Loader, source: c.Source, batch: list[_Staged]):
+        self.loader, self.con, self.source, self.batch = loader, loader.con, source, batch
+        self.columns = list(source.columns)
 
-    def add(self, f: LandedFile, load_id: str, result) -> None:
-        if self.files and self.files[0][0].source != f.source:
-            self.flush()
-        self.frames.append(result.frame.with_columns(pl.lit(len(self.files), pl.Int32).alias(FILE)))
-        self.files.append((f, load_id, result.notes))
-        self.rows += result.frame.height
-        if self.rows >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.files:
-            return
-        files, frames = self.files, self.frames
-        self.files, self.frames, self.rows = [], [], 0
-        source = c.SOURCES[files[0][0].source]
-        text = pl.concat(frames, how="diagonal_relaxed")
-        lineage = pl.DataFrame(
-            {
-                FILE: list(range(len(files))),
-                "load_id": [load_id for _, load_id, _ in files],
-                "source_file": [f.source_file for f, _, _ in files],
-                "file_name": [f.file_name for f, _, _ in files],
-                "export_date": [f.export_date for f, _, _ in files],
-            },
-            schema_overrides={FILE: pl.Int32},
-        )
-        typed = normalise_frame(text, source, vocabulary())
-        bad = pl.any_horizontal([pl.col(ERR + col.name).is_not_null() for col in source.columns])
-        typed = typed.with_columns(bad.alias("__bad"))
-        good = typed.filter(~pl.col("__bad")).join(lineage, on=FILE, how="left")
-        problems = _problems(text, typed.filter(pl.col("__bad")), source).join(lineage, on=FILE, how="left")
+    def write(self, names: list[str]) -> None:
+        con = self.con
+        self._stage()
+        self._lookups()
+        self._typed()
+        if len(self.batch) == 1:  # the landed text is no longer needed (a batch of several may be retried)
+            self.loader._drop(self.batch, staged_only=True)
+        self._problems()
+        persons = self._persons()
         counts = {
-            row[0]: (row[1], row[2])
-            for row in typed.group_by(FILE).agg(pl.len(), pl.col("__bad").sum()).iter_rows()
+            i: (n, q)
+            for i, n, q in con.execute(
+                "select __file, count(*), count(*) filter (where not __ok) from __typed group by all"
+            ).fetchall()
         }
-        if any(col.kind == c.ID_NUMBER for col in source.columns) and good.height:
-            # DuckDB writes one attached database per transaction; the upsert is idempotent, so it
-            # runs first and a failure of the build transaction below leaves nothing inconsistent.
-            _upsert_persons(self.con, source, good, text, self.ipad, self.opad)
-        outcomes = []
-        self.con.execute("begin")
+        self.loader.journal.mark("write", names)
+        load_ids = [s.load_id for i, s in enumerate(self.batch) if counts.get(i, (0, 0))[0]]
+        if persons is not None and persons.num_rows:
+            fault_point("ingest.before_restricted")
+            restricted.write_chunks(con, self.loader.key, self.loader.run_id, load_ids, persons)
+            fault_point("ingest.after_restricted")
+        outcomes, ledger = [], []
+        for i, s in enumerate(self.batch):
+            landed, quarantined = counts.get(i, (0, 0))
+            outcome = FileOutcome(s.f.source_file, LOADED, landed, landed - quarantined, quarantined, "; ".join(s.notes))
+            outcomes.append(outcome)
+            ledger.append(self.loader._row(s.f, s.load_id, outcome))
+        con.execute("begin")
         try:
-            _insert_raw(self.con, source, good, self.ipad, self.opad)
-            _insert_quarantine(self.con, source, problems, self.run_id)
-            for i, (f, load_id, notes) in enumerate(files):
-                landed, quarantined = counts.get(i, (0, 0))
-                outcome = FileOutcome(
-                    f.source_file, "loaded", landed, landed - quarantined, quarantined, "; ".join(notes)
-                )
-                _ledger(self.con, f, load_id, outcome, self.run_id)
-                outcomes.append(outcome)
-            self.con.execute("commit")
-        except Exception:
-            self.con.execute("rollback")
+            self._insert_names()
+            self._insert_quarantine()
+            self._insert_raw()
+            self.loader._insert_ledger(ledger)
+            fault_point("ingest.before_commit")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            self.loader.written = [w for w in self.loader.written if w not in set(names)]
             raise
-        self.report.outcomes.extend(outcomes)
-        for o in outcomes:
-            log.info("%s: loaded %d of %d rows, %d quarantined", o.source_file, o.rows_loaded,
-                     o.rows_landed, o.rows_quarantined)
+        self.loader.report.outcomes.extend(outcomes)
+        for s in self.batch:
+            self.loader.hashes[s.load_id] = (s.f.source_file, LOADED)
 
+    # ---- staging
 
-def _insert_raw(con, source: c.Source, good: pl.DataFrame, ipad: bytes, opad: bytes) -> None:
-    cols = raw_columns(source)
-    select = []
-    for name in cols:
-        if name == "person_key":
-            select.append(f"{hmac_sql('id_number')} as person_key")
-        else:
-            select.append(name)
-    con.register("__good", good.to_arrow())
-    try:
-        params = {"ipad": ipad, "opad": opad} if "person_key" in cols else {}
-        con.execute(
-            f"insert into raw.{source.name} ({', '.join(cols)}) select {', '.join(select)} from __good",
-            params,
+    def _stage(self) -> None:
+        con, source = self.con, self.source
+        frames = [s.frame.with_columns(pl.lit(i, pl.Int32).alias("__file"))
+                  for i, s in enumerate(self.batch) if s.frame is not None]
+        cols = ["__file", "row_number", SHAPE, *[col.name for col in source.columns]]
+        parts = []
+        if frames:
+            frame = pl.concat([f.select(cols) for f in frames], how="vertical_relaxed")
+            con.register("__frames", frame.to_arrow())
+            parts.append(f"select {', '.join(cols)} from __frames")
+        parts += [_with_file(s.select, i) for i, s in enumerate(self.batch) if s.select is not None]
+        con.execute(f"create or replace temp view __landed as {' union all '.join(parts)}")
+        files = pa.table({
+            "__file": pa.array(range(len(self.batch)), pa.int32()),
+            "load_id": [s.load_id for s in self.batch],
+            "source_file": [s.f.source_file for s in self.batch],
+            "file_name": [s.f.file_name for s in self.batch],
+            "export_date": pa.array([s.f.export_date for s in self.batch], pa.date32()),
+        })
+        con.register("__files", files)
+
+    # ---- normalisation: one lookup per column, of its distinct landed spellings
+
+    def _lookups(self) -> None:
+        con, vocab = self.con, vocabulary()
+        pads = {"ipad": self.loader.ipad, "opad": self.loader.opad}
+        for col in self.columns:
+            where = ""
+            if col.kind in TEXT_KINDS:  # only what cleaning can change: plain ASCII is clean already
+                where = f"where {col.name} is null or not regexp_full_match({col.name}, '{PLAIN}')"
+            distinct = pl.from_arrow(
+                con.sql(f"select distinct {col.name} as raw from __landed {where}").to_arrow_table()
+            )["raw"]
+            if col.kind == c.PERSON_NAME:
+                table = pl.DataFrame({"raw": distinct}, schema={"raw": pl.Utf8}).with_columns(
+                    clean_text(pl.col("raw")).alias("value"),
+                    name_form_expr(pl.col("raw")).alias("form"),
+                )
+                table = table.with_columns(
+                    pl.when(pl.col("value").is_null()).then(pl.lit("required value blank")).alias("reason")
+                )
+                derived = f", case when form is not null then {hmac_sql('form')} end as name_key"
+            else:
+                table = lookup(col, distinct, vocab)
+                derived = f", case when value is not null then {hmac_sql('value')} end as person_key" \
+                    if col.kind == c.ID_NUMBER else ""
+            con.register("__lookup", table.to_arrow())
+            sql = f"create or replace temp table __lk_{col.name} as select *{derived} from __lookup"
+            con.execute(sql, pads) if derived else con.execute(sql)
+            con.unregister("__lookup")
+
+    def _typed(self) -> None:
+        cols, joins = ["l.__file", "l.row_number", f"l.{SHAPE}"], []
+        for i, col in enumerate(self.columns):
+            k = f"k{i}"
+            joins.append(f"left join __lk_{col.name} {k} on {k}.raw is not distinct from l.{col.name}")
+            if col.kind in TEXT_KINDS:
+                value = (f"case when l.{col.name} is not null and regexp_full_match(l.{col.name}, '{PLAIN}') "
+                         f"then l.{col.name} else {k}.value end")
+            else:
+                value = f"{k}.value"
+            cols += [f"{value} as v_{col.name}", f"{k}.reason as e_{col.name}"]
+            if col.kind in VOCABULARY_KINDS:
+                cols.append(f"case when {k}.reason is not null then l.{col.name} end as t_{col.name}")
+            if col.kind == c.LEVEL:
+                cols.append(f"{k}.level_rank as level_rank")
+            elif col.kind == c.ID_NUMBER:
+                cols += [f"{k}.person_key as person_key", f"{k}.birth_date as birth_date",
+                         f"{k}.id_gender as id_gender"]
+            elif col.kind == c.PERSON_NAME:
+                cols.append(f"{k}.name_key as name_key")
+        fine = [f"l.{SHAPE} is null", *[f"{k}.reason is null" for k in (f"k{i}" for i in range(len(self.columns)))]]
+        self.con.execute(
+            f"create or replace temp table __typed as select {', '.join(cols)}, {' and '.join(fine)} as __ok "
+            f"from __landed l {' '.join(joins)}"
         )
-    finally:
-        con.unregister("__good")
+        for rule in self.source.row_rules:  # rules over typed values, on rows fine otherwise
+            cond = re.sub(r"\b([a-z_]+)\b", lambda m: f"v_{m.group(1)}" if m.group(1) in
+                          {col.name for col in self.columns} else m.group(1), rule.broken)
+            self.con.execute(
+                f"update __typed set e_{rule.column} = ?, __ok = false where __ok and ({cond})", [rule.reason]
+            )
 
+    # ---- bad rows
 
-def _upsert_persons(con, source: c.Source, good: pl.DataFrame, text: pl.DataFrame, ipad, opad) -> None:
-    """Names and ID numbers by person key, appended to the restricted store (``persons`` shows the
-    latest landed record of each person)."""
-    names = text.select(FILE, "row_number", pl.col("name").str.strip_chars().alias("__name"))
-    people = good.select(FILE, "row_number", "id_number", "source_file", "export_date").join(
-        names, on=[FILE, "row_number"], how="left"
-    )
-    con.register("__people", people.to_arrow())
-    try:
-        con.execute(
+    def _problems(self) -> None:
+        """__problems: one row per (row, column) problem of the rows that do not load."""
+        selects = [
+            (
+                f"select __file, row_number, null::varchar as column_name, {SHAPE} as reason, "
+                f"null::varchar as value from __typed where {SHAPE} is not null"
+            )
+        ]
+        for col in self.columns:
+            shown = f"t_{col.name}" if col.kind in VOCABULARY_KINDS else "null::varchar"
+            selects.append(
+                f"select __file, row_number, '{col.name}' as column_name, e_{col.name} as reason, {shown} as value "
+                f"from __typed where not __ok and {SHAPE} is null and e_{col.name} is not null"
+            )
+        self.con.execute(f"create or replace temp table __problems as {' union all '.join(selects)}")
+
+    # ---- what is written
+
+    def _persons(self) -> pa.Table | None:
+        """One record per distinct ID number and name among the rows that load, at its latest row."""
+        if "person_key" not in raw_columns(self.source):
+            return None
+        id_col = next(col.name for col in self.columns if col.kind == c.ID_NUMBER)
+        names = [col.name for col in self.columns if col.kind == c.PERSON_NAME]
+        name = f"t.v_{names[0]}" if names else "null::varchar"
+        latest = "(f.export_date, f.file_name, f.source_file, t.row_number)"
+        return self.con.sql(
             f"""
-            insert into restricted.person_records
-            select {hmac_sql('id_number')} as person_key, id_number, __name, '{source.name}',
-                   source_file, export_date, row_number
-            from __people
-            """,
-            {"ipad": ipad, "opad": opad},
-        )
-    finally:
-        con.unregister("__people")
-
-
-def _problems(text: pl.DataFrame, bad: pl.DataFrame, source: c.Source) -> pl.DataFrame:
-    """One row per (file, row, column) problem, with the landed value unless the column is personal."""
-    schema = {FILE: pl.Int32, "row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8, "value": pl.Utf8}
-    if bad.height == 0:
-        return pl.DataFrame(schema=schema)
-    key = [FILE, "row_number"]
-    long = (
-        bad.select(*key, *[pl.col(ERR + col.name).alias(col.name) for col in source.columns])
-        .unpivot(index=key, variable_name="column_name", value_name="reason")
-        .drop_nulls("reason")
-    )
-    shown = [col.name for col in source.columns if not col.personal and col.name in text.columns]
-    values = text.join(bad.select(key), on=key, how="semi").select(*key, *shown)
-    values = values.unpivot(index=key, variable_name="column_name", value_name="value")
-    return (
-        long.join(values, on=[*key, "column_name"], how="left")
-        .select(list(schema))
-        .sort(key + ["column_name"])
-    )
-
-
-def _insert_quarantine(con, source: c.Source, problems: pl.DataFrame, run_id: str) -> None:
-    """``problems`` carries the lineage columns load_id, source_file and export_date per row."""
-    if problems.height == 0:
-        return
-    con.register("__problems", problems.to_arrow())
-    try:
-        con.execute(
+            select t.v_{id_col} as id_number, {name} as name, '{self.source.name}' as source,
+                   arg_max(f.source_file, {latest}) as source_file, max(f.export_date) as export_date,
+                   arg_max(t.row_number, {latest}) as row_number
+            from __typed t join __files f on f.__file = t.__file
+            where t.__ok
+            group by all
             """
-            insert into raw.quarantine
-            select load_id, ?, source_file, export_date, row_number, column_name, reason, value, ?,
-                   now()::timestamp
-            from __problems
-            """,
-            [source.name, run_id],
+        ).to_arrow_table()
+
+    def _insert_names(self) -> None:
+        """Keyed hashes of every landed name, loaded or not: what redaction compares with."""
+        for col in self.columns:
+            if col.kind == c.PERSON_NAME:
+                self.con.execute(
+                    f"insert or ignore into raw.name_keys select distinct name_key from __lk_{col.name} "
+                    "where name_key is not null"
+                )
+
+    def _insert_quarantine(self) -> None:
+        con = self.con
+        values = [r[0] for r in con.execute("select distinct value from __problems where value is not null").fetchall()]
+        shown = self.loader.redactor.values(values)
+        con.register("__shown", pa.table({"value": list(shown), "shown": [v.strip()[:200] for v in shown.values()]}))
+        try:
+            con.execute(
+                f"""
+                insert into raw.quarantine
+                select f.load_id, '{self.source.name}', f.source_file, f.export_date, p.row_number,
+                       p.column_name, p.reason, s.shown, ?, now()::timestamp
+                from __problems p
+                join __files f on f.__file = p.__file
+                left join __shown s on s.value = p.value
+                """,
+                [self.loader.run_id],
+            )
+        finally:
+            con.unregister("__shown")
+
+    def _insert_raw(self) -> None:
+        cols = raw_columns(self.source)
+        exprs = {
+            "load_id": "f.load_id", "source_file": "f.source_file", "file_name": "f.file_name",
+            "export_date": "f.export_date", "row_number": "t.row_number",
+            "person_key": "t.person_key", "birth_date": "t.birth_date", "level_rank": "t.level_rank",
+        }
+        for col in self.columns:
+            exprs[typed_name(col)] = f"t.v_{col.name}"
+        if "gender" in exprs and "person_key" in cols:
+            exprs["gender"] = "coalesce(t.v_gender, t.id_gender)"
+        self.con.execute(
+            f"insert into raw.{self.source.name} ({', '.join(cols)}) "
+            f"select {', '.join(exprs[name] for name in cols)} "
+            "from __typed t join __files f on f.__file = t.__file where t.__ok"
         )
-    finally:
-        con.unregister("__problems")
 
 
-def _reject(con, f: LandedFile, load_id: str, rejected: FileRejected, run_id: str) -> FileOutcome:
-    """A file unusable as a whole: each of its rows is quarantined with the reason (or the file as
-    one entry with no row number when its rows cannot even be counted)."""
-    rows = rejected.rows
-    reason = f"file rejected: {rejected.reason}"
-    lineage = [
-        pl.lit(load_id).alias("load_id"),
-        pl.lit(f.source_file).alias("source_file"),
-        pl.lit(f.export_date).alias("export_date"),
-    ]
-    if rows is not None and rows.height:
-        problems = rows.select(
-            "row_number",
-            pl.lit(rejected.column).alias("column_name"),
-            pl.lit(reason).alias("reason"),
-            pl.lit(None, pl.Utf8).alias("value"),
-        )
-    else:
-        problems = pl.DataFrame(
-            {"row_number": [None], "column_name": [rejected.column], "reason": [reason], "value": [None]},
-            schema={"row_number": pl.Int64, "column_name": pl.Utf8, "reason": pl.Utf8, "value": pl.Utf8},
-        )
-    problems = problems.with_columns(lineage)
-    n = rows.height if rows is not None else 0
-    outcome = FileOutcome(f.source_file, "rejected", n, 0, n, message=str(rejected))
-    con.execute("begin")
-    try:
-        _insert_quarantine(con, c.SOURCES[f.source], problems, run_id)
-        _ledger(con, f, load_id, outcome, run_id)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return outcome
+def _with_file(select: str, index: int) -> str:
+    """A fast-read file's select, with its place in the batch."""
+    _, rest = select.split(" as __file, ", 1)
+    return f"select {index}::integer as __file, {rest}"

@@ -134,13 +134,26 @@ def region_value(text: pl.Expr, vocab: Vocabulary) -> tuple[pl.Expr, pl.Expr]:
 
 def id_number_value(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Resident ID (GB 11643): 18 chars, ISO 7064 MOD 11-2 check digit, valid birth date."""
-    s = clean_text(text).str.replace_all(r"\s+", "").str.to_uppercase()
+    return _id_checked(_id_text(clean_text(text)))
+
+
+def _id_text(clean: pl.Expr) -> pl.Expr:
+    return clean.str.replace_all(r"\s+", "").str.to_uppercase()
+
+
+def _first17(s: pl.Expr) -> pl.Expr:
+    return s.str.slice(0, 17).str.to_integer(strict=False)
+
+
+def _id_checked(s: pl.Expr, first17: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """``s``: cleaned, upper-cased text. The check digit with integer arithmetic on the first 17
+    digits (ISO 7064 MOD 11-2: weighted sum plus the check value, X = 10, is 1 modulo 11)."""
     shaped = s.str.contains(r"^\d{17}[\dX]$")
-    digits = [s.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
-    expected = (pl.sum_horizontal(digits) % 11).replace_strict(
-        dict(enumerate(ID_CHECK_CHARS)), default=None, return_dtype=pl.Utf8
-    )
-    check_ok = (shaped & (s.str.slice(17, 1) == expected)).fill_null(False)
+    first17 = _first17(s) if first17 is None else first17
+    total = pl.sum_horizontal([(first17 // 10 ** (16 - i) % 10) * w for i, w in enumerate(ID_WEIGHTS)])
+    last = s.str.slice(17, 1)
+    check = pl.when(last == "X").then(pl.lit(10, pl.Int64)).otherwise(last.str.to_integer(strict=False))
+    check_ok = (shaped & ((total + check) % 11 == 1)).fill_null(False)
     birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     birth_ok = birth.is_between(date(1900, 1, 1), date(2100, 1, 1)).fill_null(False)
     value = pl.when(check_ok & birth_ok).then(s)
@@ -183,7 +196,7 @@ def gender_value(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 def integer_value(text: pl.Expr, lo: int = 0, hi: int = 10**9) -> tuple[pl.Expr, pl.Expr]:
     s = clean_text(text).str.replace_all(r"[,\s]|人次|人", "").str.replace(r"^(\d+)\.0+$", "$1")
-    n = s.cast(pl.Int64, strict=False)
+    n = pl.when(s.str.contains(r"^\d{1,18}$")).then(s.cast(pl.Int64, strict=False))
     value = pl.when(n.is_between(lo, hi)).then(n)
     return value, _invalid(value, s.is_not_null(), "number not recognised")
 
@@ -195,10 +208,16 @@ def year_value(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, _invalid(value, s.is_not_null(), "year not recognised")
 
 
+MONEY_LIMIT = 10**12  # decimal(14, 2) holds amounts below a trillion yuan
+
+
 def money_value(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """An amount in yuan: digits with an optional decimal part, thousands separators allowed.
+    Never ``nan``, ``inf`` or an exponent, which a float parser would accept."""
     s = clean_text(text).str.replace_all(r"[,\s¥￥元]", "")
-    n = s.cast(pl.Float64, strict=False)
-    value = pl.when(n >= 0).then(n.round(2))
+    shaped = s.str.contains(r"^\d+(\.\d*)?$")
+    n = pl.when(shaped).then(s.cast(pl.Float64, strict=False))
+    value = pl.when(n.is_between(0, MONEY_LIMIT, closed="left")).then(n.round(2))
     return value, _invalid(value, s.is_not_null(), "amount not recognised")
 
 
@@ -233,14 +252,6 @@ def column_value(col: c.Column, text: pl.Expr, vocab: Vocabulary) -> tuple[pl.Ex
             return text_value(text)
 
 
-ROW_RULES = {
-    # name -> expression that is True when the row breaks the rule
-    "certified_within_graduates": lambda: pl.col("graduates_certified") > pl.col("graduates"),
-}
-
-ERR = "__err__"
-
-
 def typed_name(col: c.Column) -> str:
     """The raw-table name of a contract column: regions are stored as their unit code."""
     return "region_code" if col.kind == c.REGION else col.name
@@ -253,55 +264,36 @@ def _normalised(col: c.Column, text: pl.Expr, vocab: Vocabulary) -> tuple[pl.Exp
     return value, reason
 
 
-def normalise_frame(frame: pl.DataFrame, source: c.Source, vocab: Vocabulary | None = None) -> pl.DataFrame:
-    """Typed columns plus one ``__err__<column>`` reason column each (null when the value is fine).
+def lookup(col: c.Column, raw: pl.Series, vocab: Vocabulary | None = None) -> pl.DataFrame:
+    """Distinct landed texts of one column -> ``raw, value, reason`` (and what derives from it:
+    ``level_rank`` of a level, ``birth_date`` and ``id_gender`` of an ID number).
 
-    ``frame`` holds the source's canonical column names as text (absent optional columns may be
-    missing), a ``row_number`` column and any ``__``-prefixed bookkeeping columns, passed through.
-    Derived columns: ``gender`` from the ID when blank, ``birth_date`` from the ID, ``level_rank`` beside the level column (one per source), and
-    ``region_code`` in place of ``region``.
+    The loader joins this back to every row in DuckDB: each distinct spelling is normalised once.
     """
     vocab = vocab or vocabulary()
-    present = set(frame.columns)
-    passthrough = [col for col in frame.columns if col.startswith("__") or col == "row_number"]
-    per_row, per_value = [], []
-    for col in source.columns:
-        if col.name not in present:
-            value, reason = _normalised(col, pl.lit(None, pl.Utf8), vocab)
-            per_row += [value.alias(typed_name(col)), reason.alias(ERR + col.name)]
-        elif col.kind == c.ID_NUMBER:  # nearly unique per row: normalise in place, text cleaned once
-            frame = frame.with_columns(clean_text(pl.col(col.name)).alias(f"__clean_{col.name}"))
-            value, reason = _normalised(col, pl.col(f"__clean_{col.name}"), vocab)
-            per_row += [value.alias(typed_name(col)), reason.alias(ERR + col.name)]
-        else:
-            per_value.append(col)
+    frame = pl.DataFrame({"raw": raw}, schema={"raw": pl.Utf8})
+    if col.kind == c.ID_NUMBER:  # nearly one spelling per row: each step once, materialised
+        plain = pl.col("raw").str.contains(r"^[0-9]{17}[0-9Xx]$").fill_null(False)
+        frame = pl.concat([  # NFKC and trimming only where they can change something
+            frame.filter(plain).with_columns(pl.col("raw").alias("__clean")),
+            frame.filter(~plain).with_columns(clean_text(pl.col("raw")).alias("__clean")),
+        ])
+        frame = frame.with_columns(_id_text(pl.col("__clean")).alias("__id"))
+        frame = frame.with_columns(_first17(pl.col("__id")).alias("__n17"))
+        value, reason = _id_checked(pl.col("__id"), pl.col("__n17"))
+        if col.required:
+            reason = pl.when(pl.col("__clean").is_null()).then(pl.lit("required value blank")).otherwise(reason)
+    else:
+        value, reason = _normalised(col, pl.col("raw"), vocab)
     # lazily, so that polars computes sub-expressions shared by a value and its reason once
-    typed = frame.lazy().select(*passthrough, *[pl.col(col.name) for col in per_value], *per_row).collect()
-    # Vocabulary columns repeat a few thousand distinct spellings over millions of rows: normalise
-    # each distinct value once, then join the result back.
-    for col in per_value:
-        value, reason = _normalised(col, pl.col(col.name), vocab)
-        lookup = (
-            typed.select(pl.col(col.name).unique())
-            .with_columns(value.alias(f"__typed_{col.name}"), reason.alias(ERR + col.name))
+    out = (
+        frame.lazy().with_columns(value.alias("value"), reason.alias("reason")).collect()
+        .drop("__clean", "__id", "__n17", strict=False)
+    )
+    if col.kind == c.LEVEL:
+        out = out.with_columns(level_rank(pl.col("value"), vocab).alias("level_rank"))
+    elif col.kind == c.ID_NUMBER:
+        out = out.with_columns(
+            id_birth_date(pl.col("value")).alias("birth_date"), id_gender(pl.col("value")).alias("id_gender")
         )
-        typed = typed.join(lookup, on=col.name, how="left", nulls_equal=True).drop(col.name)
-        typed = typed.rename({f"__typed_{col.name}": typed_name(col)})
-    derived = []
-    names = {col.name: col for col in source.columns}
-    if "id_number" in names:
-        derived.append(id_birth_date(pl.col("id_number")).alias("birth_date"))
-        if "gender" in names:
-            derived.append(pl.coalesce(pl.col("gender"), id_gender(pl.col("id_number"))).alias("gender"))
-    for col in source.columns:
-        if col.kind == c.LEVEL:
-            derived.append(level_rank(pl.col(col.name), vocab).alias("level_rank"))
-    if derived:
-        typed = typed.with_columns(derived)
-    for rule in source.row_rules:
-        broken = ROW_RULES[rule.check]().fill_null(False)
-        err = ERR + rule.column
-        typed = typed.with_columns(
-            pl.when(pl.col(err).is_null() & broken).then(pl.lit(rule.reason)).otherwise(pl.col(err)).alias(err)
-        )
-    return typed
+    return out

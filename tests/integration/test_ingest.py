@@ -10,6 +10,7 @@ import pytest
 
 from ingest.load import connect_build, ingest
 from ingest.pii import resolve_key
+from ingest.restricted import register_persons
 from tests.conftest import make_id, write_csv
 
 HEADER = ["证书编号", "姓名", "公民身份号码", "职业(工种)名称", "技能等级", "发证日期", "评价机构", "所在地区", "证书状态"]
@@ -77,8 +78,14 @@ def test_personal_data_stops_at_ingest(tmp_path, landing, pii_key):
         con.execute("select * from raw.quarantine").fetchall())
     for secret in (ALICE, BOB, "阿依古丽", "王强"):
         assert secret not in dump
-    names = dict(con.execute("select id_number, name from restricted.persons").fetchall())
+    register_persons(con, key)
+    names = dict(con.execute("select id_number, name from persons").fetchall())
     assert names == {ALICE: "阿依古丽", BOB: "王强"}
+    # at rest, the store holds neither, in any form a copy of the file would show
+    con.close()
+    stored = (tmp_path / "restricted/restricted.duckdb").read_bytes()
+    for secret in (ALICE, ALICE.lower(), "阿依古丽", "王强"):
+        assert secret.encode() not in stored and secret.encode("utf-16-le") not in stored
 
 
 def test_a_changed_pii_key_is_refused(tmp_path, landing, pii_key, monkeypatch):

@@ -42,7 +42,10 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
     key = resolve_key(settings.key_file)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
-        report = ingest(settings.landing, con, key, context.run.run_id)
+        report = ingest(
+            settings.landing, con, key, context.run.run_id,
+            work_dir=settings.build_dir, settle_seconds=settings.settle,
+        )
         totals = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
         }

@@ -1,0 +1,97 @@
+"""Redaction: nothing shaped like an ID number, and no known person's name, leaves the private side.
+
+Used wherever landed text may be shown: the quarantine's values, file names in the ledger, the
+published marts' text columns, log lines. Two tests, both on the text as a person would read it
+(NFKC-normalised, so full-width digits are digits):
+
+- **ID-shaped**: once stripped of everything but letters and digits (spaces, dashes, dots ...), a run
+  of 15 or more digits, or 17 digits and an ``X``: a resident ID number however it was written;
+- **a known name**: equal, once NFKC-normalised and stripped of whitespace, to the name of a person
+  in any landed row (the build database keeps keyed hashes of them, ``raw.name_keys``, never the
+  names themselves).
+
+A value that fails either test is replaced whole by ``[redacted]``; a file or folder name by
+``[redacted <tag>]`` with a keyed tag, so that two redacted files stay apart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+REDACTED = "[redacted]"
+_ID_RUN = re.compile(r"\d{15,}|\d{17}X", re.IGNORECASE)
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_TOKEN = re.compile(r"[\W_]+")
+
+
+def compact(text: str) -> str:
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text))
+
+
+def id_shaped(text: str) -> bool:
+    return bool(_ID_RUN.search(compact(text)))
+
+
+def name_form(text: str) -> str:
+    """The form of a name that is hashed into ``raw.name_keys`` (and compared with it)."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).strip(_INVISIBLE)
+
+
+def name_form_expr(expr: pl.Expr) -> pl.Expr:
+    """:func:`name_form` as a polars expression (blank -> null)."""
+    s = expr.str.normalize("NFKC").str.replace_all(r"\s+", "").str.strip_chars(_INVISIBLE)
+    return pl.when(s.str.len_chars() > 0).then(s)
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a file name: split at anything that is not a letter or digit."""
+    return [t for t in _TOKEN.split(unicodedata.normalize("NFKC", text)) if t]
+
+
+class Redactor:
+    """Redaction against the names known to one build database (``raw.name_keys``)."""
+
+    def __init__(self, con, key):
+        self.con, self.key = con, key
+
+    def known_names(self, texts) -> set[str]:
+        """Those of ``texts`` that equal a landed person's name."""
+        forms = {t: name_form(t) for t in set(texts) if t}
+        keys = {t: self.key.hash_one(f) for t, f in forms.items() if f}
+        if not keys:
+            return set()
+        frame = pl.DataFrame({"text": list(keys), "name_key": list(keys.values())})
+        self.con.register("__redact_probe", frame.to_arrow())
+        try:
+            hits = self.con.execute(
+                "select text from __redact_probe where name_key in (select name_key from raw.name_keys)"
+            ).fetchall()
+        finally:
+            self.con.unregister("__redact_probe")
+        return {row[0] for row in hits}
+
+    def values(self, texts) -> dict[str, str]:
+        """value -> what may be shown of it (itself, or REDACTED)."""
+        texts = [t for t in set(texts) if t is not None]
+        names = self.known_names(texts)
+        return {t: REDACTED if (t in names or id_shaped(t)) else t for t in texts}
+
+    def paths(self, paths) -> dict[str, str]:
+        """source_file -> the same path with every part that holds an ID or a name replaced."""
+        paths = list(set(paths))
+        parts = {part for p in paths for part in p.split("/")}
+        words = {part: tokens(part) for part in parts}
+        names = self.known_names({w for ws in words.values() for w in ws} | parts)
+        shown = {}
+        for part in parts:
+            if id_shaped(part) or part in names or any(w in names for w in words[part]):
+                _, dot, ext = part.rpartition(".")
+                tag = self.key.hash_one("file name " + part)[:8]
+                shown[part] = f"[redacted {tag}]" + (dot + ext if dot and len(ext) <= 5 else "")
+            else:
+                shown[part] = part
+        return {p: "/".join(shown[part] for part in p.split("/")) for p in paths}

@@ -1,0 +1,126 @@
+"""The restricted store: names and ID numbers of the persons in landed rows, encrypted at rest.
+
+``<restricted dir>/restricted.duckdb`` holds one table, ``person_chunks``: each ingest batch appends
+one row per chunk of persons, sealed with AES-256-GCM (key derived from the PII key, see
+:mod:`ingest.pii`); its plaintext is an Arrow IPC stream of ``id_number, name, source, source_file,
+export_date, row_number`` (one row per distinct ID number and name in the batch, at its latest landed
+row). The chunk id and the load ids it covers are bound to the ciphertext as associated data. A copy
+of the file without the key reveals how many chunks there are, nothing else.
+
+DuckDB commits one attached database per transaction, so a batch writes its chunk first and its raw
+rows and ledger rows after, in the build database. A chunk whose files never reached the ledger
+(the run died in between) is an orphan: :func:`drop_orphans` removes it before the next ingest,
+which reads those files again. Only :func:`read_persons` (``talent export``) decrypts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pyarrow as pa
+from pyarrow import ipc
+
+from ingest.pii import PiiKey
+
+CHUNK_ROWS = 1_000_000
+
+DDL = """
+create table if not exists restricted.person_chunks (
+    chunk_id varchar primary key, written_at timestamp not null, run_id varchar not null,
+    load_ids varchar[] not null, persons bigint not null, sealed blob not null
+)"""
+
+SCHEMA = pa.schema(
+    [
+        ("id_number", pa.string()),
+        ("name", pa.string()),
+        ("source", pa.string()),
+        ("source_file", pa.string()),
+        ("export_date", pa.date32()),
+        ("row_number", pa.int64()),
+    ]
+)
+
+
+def _aad(chunk_id: str, load_ids: list[str]) -> bytes:
+    return json.dumps([chunk_id, sorted(load_ids)]).encode()
+
+
+def write_chunks(con, key: PiiKey, run_id: str, load_ids: list[str], persons: pa.Table) -> int:
+    """Append ``persons`` (columns of SCHEMA) sealed in chunks; returns the chunks written."""
+    written = 0
+    for start in range(0, persons.num_rows, CHUNK_ROWS):
+        part = persons.slice(start, CHUNK_ROWS).cast(SCHEMA)
+        sink = io.BytesIO()
+        with ipc.new_stream(sink, SCHEMA, options=ipc.IpcWriteOptions(compression="zstd")) as writer:
+            writer.write_table(part)
+        chunk_id = uuid.uuid4().hex
+        con.execute(
+            "insert into restricted.person_chunks values (?, ?, ?, ?, ?, ?)",
+            [
+                chunk_id,
+                datetime.now(UTC).replace(tzinfo=None),
+                run_id,
+                sorted(load_ids),
+                part.num_rows,
+                key.seal(sink.getvalue(), _aad(chunk_id, load_ids)),
+            ],
+        )
+        written += 1
+    return written
+
+
+def drop_orphans(con) -> int:
+    """Remove chunks whose files are not all loaded in the build database's ledger."""
+    orphans = con.execute(
+        """
+        select chunk_id from restricted.person_chunks as c
+        where exists (
+            select 1 from unnest(c.load_ids) as t(load_id)
+            where t.load_id not in (select load_id from raw.load_ledger where status = 'loaded')
+        )
+        """
+    ).fetchall()
+    for (chunk_id,) in orphans:
+        con.execute("delete from restricted.person_chunks where chunk_id = ?", [chunk_id])
+    return len(orphans)
+
+
+def read_persons(con, key: PiiKey, loaded: set[str] | None = None) -> pa.Table:
+    """Every person record of the store, decrypted (raises ingest.pii.SealBroken on a wrong key).
+    ``loaded`` limits it to chunks whose load ids are all in that set."""
+    tables = []
+    for chunk_id, load_ids, sealed in con.execute(
+        "select chunk_id, load_ids, sealed from restricted.person_chunks order by written_at, chunk_id"
+    ).fetchall():
+        if loaded is not None and not set(load_ids) <= loaded:
+            continue
+        plain = key.open(bytes(sealed), _aad(chunk_id, load_ids))
+        tables.append(ipc.open_stream(plain).read_all())
+    return pa.concat_tables(tables) if tables else SCHEMA.empty_table()
+
+
+def register_persons(con, key: PiiKey, name: str = "persons", loaded: set[str] | None = None) -> None:
+    """A temp table ``name`` on ``con``: the latest landed record of each person, by person key
+    (``person_key, id_number, name, source, source_file, export_date, row_number``)."""
+    from ingest.pii import hmac_sql
+
+    ipad, opad = key.pads()
+    con.register("__person_records", read_persons(con, key, loaded))
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {name} as
+            select {hmac_sql('id_number')} as person_key, id_number, name, source, source_file, export_date,
+                   row_number
+            from __person_records
+            qualify row_number() over (
+                partition by id_number order by export_date desc, source_file desc, row_number desc) = 1
+            """,
+            {"ipad": ipad, "opad": opad},
+        )
+    finally:
+        con.unregister("__person_records")
