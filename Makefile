@@ -17,8 +17,8 @@ $(VENV)/.installed: pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_proj
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 	@touch $@
 
-refresh: install ## run the whole pipeline (generates the sample landing if data/landing is empty)
-	$(BIN)/talent refresh
+refresh: install ## run the whole pipeline (generates the embedded sample if data/landing is empty)
+	$(BIN)/talent refresh --sample
 
 test: install ## unit, integration and end-to-end tests
 	$(BIN)/pytest

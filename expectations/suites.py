@@ -23,7 +23,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
 REGION_CODE = "650000"  # region-wide rows of the marts
 CERTIFICATE_STATUSES = ("有效", "撤销", "注销")
-LEDGER_STATUSES = ("loaded", "rejected", "duplicate", "skipped")
+LEDGER_STATUSES = ("loaded", "rejected", "duplicate", "skipped", "deferred")
 BALANCED_LEDGER_STATUSES = ("loaded", "rejected")  # files whose rows are all either loaded or quarantined
 TARGET_STATUSES = ("met", "on_track", "off_track", "no_data")
 # Column names that would mean personal data got past ingest (English aliases and Chinese headers).
@@ -450,11 +450,14 @@ def ledger_reconciliation() -> list[Frame]:
             " from raw.load_ledger",
             [
                 gxe.ExpectColumnValuesToNotBeNull(column="source_file"),
-                gxe.ExpectColumnValuesToBeUnique(column="source_file"),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["source_file", "load_id"],
+                    description="one ledger row per landed file version (path and content)",
+                ),
                 gxe.ExpectColumnValuesToNotBeNull(
                     column="load_id",
-                    row_condition=Column("status") != "skipped",
-                    description="every file read has a load_id (a skipped file is not read)",
+                    row_condition=(Column("status") != "skipped") & (Column("status") != "deferred"),
+                    description="every file read has a load_id (skipped and deferred files are not read)",
                 ),
                 gxe.ExpectColumnValuesToNotBeNull(column="status"),
                 gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(LEDGER_STATUSES)),

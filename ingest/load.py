@@ -39,9 +39,11 @@ import pyarrow as pa
 from ingest import contract as c
 from ingest import restricted
 from ingest.faults import fault_point
-from ingest.landing import CANDIDATE, DEFERRED, SKIPPED, LandedFile, discover
+from ingest.landing import CANDIDATE, SKIPPED, LandedFile, discover
 from ingest.ledger import (
+    DEFERRED,
     DUPLICATE,
+    FINAL,
     LAYOUT,
     LEDGER_COLUMNS,
     LEDGER_DDL,
@@ -61,7 +63,7 @@ from ingest.private import private_dir, private_umask
 from ingest.readers import SHAPE, FileRejected, ReadResult, read
 from ingest.readers.delimited import LineCounts, fast_select, sniff, stage_fast
 from ingest.readers.text import HEAD, UTF8, EncodingError, candidates, to_utf8
-from ingest.redact import Redactor, name_form_expr
+from ingest.redact import REDACTED, Redactor, name_form_expr
 
 log = logging.getLogger(__name__)
 
@@ -313,8 +315,10 @@ class _Loader:
             if f.kind == CANDIDATE:
                 continue
             prev = self.seen.get(f.source_file)
-            if prev and prev.status == f.kind and prev.message == f.reason and prev.size == f.size \
-                    and prev.mtime_ns == f.mtime_ns:
+            same = prev is not None and prev.size == f.size and prev.mtime_ns == f.mtime_ns
+            if same and prev.status in FINAL:
+                continue  # read before, unchanged since: young or not, nothing to do
+            if same and prev.status == f.kind and prev.message == f.reason:
                 keep.add(f.source_file)
                 if f.kind == DEFERRED:
                     self.report.deferred += 1
@@ -329,10 +333,12 @@ class _Loader:
         self.con.execute("begin")
         try:
             if stale:
-                self.con.executemany(
-                    "delete from raw.load_ledger where source_file = ? and status in ('deferred', 'skipped')",
-                    [[p] for p in stale],
+                self.con.register("__stale", pa.table({"source_file": stale}))
+                self.con.execute(
+                    "delete from raw.load_ledger where status in ('deferred', 'skipped') "
+                    "and source_file in (select source_file from __stale)"
                 )
+                self.con.unregister("__stale")
             self._insert_ledger(rows)
             self.con.execute("commit")
         except BaseException:
@@ -349,9 +355,11 @@ class _Loader:
             return  # unchanged since it was recorded
         try:
             load_id, counts = fingerprint(f.path)
-        except OSError as exc:  # vanished or unreadable since discovery
-            self._final(f, None, FileOutcome(f.source_file, REJECTED, message=f"cannot read the file "
-                                             f"({type(exc).__name__})"))
+        except OSError as exc:  # vanished or unreadable since discovery: try again next run
+            self._insert_ledger([self._row(f, None, FileOutcome(
+                f.source_file, DEFERRED, message=f"cannot open the file ({type(exc).__name__}): tried again next run"
+            ))])
+            self.report.deferred += 1
             return
         if prev and prev.status != SKIPPED:
             if load_id == prev.load_id:
@@ -361,10 +369,10 @@ class _Loader:
                 )
                 return
             if prev.status in (LOADED, DUPLICATE):
-                self._final(f, load_id, FileOutcome(
-                    f.source_file, REJECTED,
-                    message=f"changed after it was {prev.status} on {str(prev.loaded_at)[:10]}: files are never "
-                    "edited after landing; land the correction as a new file (the earlier content stays loaded)",
+                self._reject(f, load_id, FileRejected(
+                    f.source_file, None,
+                    f"changed after it was {prev.status} on {str(prev.loaded_at)[:10]}: files are never edited "
+                    "after landing; land the correction as a new file (the earlier content stays loaded)",
                 ))
                 return
         if load_id in self.hashes:
@@ -454,9 +462,7 @@ class _Loader:
 
     def _insert_ledger(self, rows: list[list]) -> None:
         if rows:
-            self.con.executemany(
-                f"insert into raw.load_ledger ({LEDGER_COLUMNS}) values ({', '.join(['?'] * 16)})", rows
-            )
+            _insert(self.con, "raw.load_ledger", LEDGER_COLUMNS.split(", "), rows)
             self.written += [r[2] for r in rows]
 
     def _final(self, f: LandedFile, load_id, outcome: FileOutcome, duplicate_of=None) -> None:
@@ -474,9 +480,12 @@ class _Loader:
         outcome = FileOutcome(f.source_file, REJECTED, n, 0, n, message=reason)
         self.con.execute("begin")
         try:
-            self.con.executemany(
-                "insert into raw.quarantine values (?, ?, ?, ?, ?, ?, ?, null, ?, ?)",
-                [[load_id, f.source, f.source_file, f.export_date, r, rejected.column, reason, self.run_id, _now()]
+            now = _now()
+            _insert(
+                self.con, "raw.quarantine",
+                ["load_id", "source", "source_file", "export_date", "row_number", "column_name", "reason",
+                 "run_id", "quarantined_at"],
+                [[load_id, f.source, f.source_file, f.export_date, r, rejected.column, reason, self.run_id, now]
                  for r in numbers],
             )
             self._insert_ledger([self._row(f, load_id, outcome)])
@@ -491,18 +500,34 @@ class _Loader:
         if not self.written:
             return
         shown = self.redactor.paths(self.written)
-        self.con.executemany(
-            "update raw.load_ledger set display_file = ? where source_file = ? and display_file is null",
-            [[v, k] for k, v in shown.items()],
-        )
+        messages = {o.message for o in self.report.outcomes if o.message}
+        clean = self._redact_words(messages)
+        self._update_from("display_file", "source_file", shown, "display_file is null")
+        self._update_from("message", "message", {m: v for m, v in clean.items() if v != m}, f"run_id = '{_sql(self.run_id)}'")
         for o in self.report.outcomes:
             if o.status in (REJECTED, SKIPPED):
-                log.warning("%s: %s: %s", shown.get(o.source_file, "?"), o.status, self.redactor_text(o.message))
+                log.warning("%s: %s: %s", shown.get(o.source_file, "?"), o.status, clean.get(o.message, ""))
 
-    def redactor_text(self, text: str) -> str:
-        words = set(text.split())
+    def _update_from(self, column: str, key: str, values: dict[str, str], where: str) -> None:
+        """Set ``column`` of ledger rows by ``key`` -> value, in one statement."""
+        if not values:
+            return
+        self.con.register("__update", pa.table({"k": list(values), "v": list(values.values())}))
+        try:
+            self.con.execute(
+                f"update raw.load_ledger set {column} = u.v from __update u where load_ledger.{key} = u.k and {where}"
+            )
+        finally:
+            self.con.unregister("__update")
+
+    def _redact_words(self, texts: set[str]) -> dict[str, str]:
+        """Messages with every word (or quoted header) that is ID-shaped or a known name redacted."""
+        words = {w.strip("'\"()[]:;,") for t in texts for w in t.split()}
         hidden = {w for w, v in self.redactor.values(words).items() if v != w}
-        return " ".join("[redacted]" if w in hidden else w for w in text.split(" "))
+        out = {}
+        for t in texts:
+            out[t] = " ".join(REDACTED if w.strip("'\"()[]:;,") in hidden else w for w in t.split(" "))
+        return out
 
     # ---- batches
 
@@ -782,6 +807,16 @@ class _Batch:
             f"select {', '.join(exprs[name] for name in cols)} "
             "from __typed t join __files f on f.__file = t.__file where t.__ok"
         )
+
+
+def _insert(con, table: str, columns: list[str], rows: list[list]) -> None:
+    """Rows into ``table`` in one statement (through Arrow, not one statement per row)."""
+    data = pa.table({name: pa.array([r[i] for r in rows]) for i, name in enumerate(columns)})
+    con.register("__rows", data)
+    try:
+        con.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from __rows")
+    finally:
+        con.unregister("__rows")
 
 
 def _with_file(select: str, index: int) -> str:

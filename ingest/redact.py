@@ -4,8 +4,10 @@ Used wherever landed text may be shown: the quarantine's values, file names in t
 published marts' text columns, log lines. Two tests, both on the text as a person would read it
 (NFKC-normalised, so full-width digits are digits):
 
-- **ID-shaped**: once stripped of everything but letters and digits (spaces, dashes, dots ...), a run
-  of 15 or more digits, or 17 digits and an ``X``: a resident ID number however it was written;
+- **ID-shaped**: once stripped of everything but letters and digits (spaces, dashes, dots ...), 17
+  digits and a digit or ``X`` whose characters 7-14 are a birth date (1900-2099), or a 15-digit
+  number with a birth date at 7-12 (first-generation IDs): a resident ID number however it was
+  written, check digit right or wrong;
 - **a known name**: equal, once NFKC-normalised and stripped of whitespace, to the name of a person
   in any landed row (the build database keeps keyed hashes of them, ``raw.name_keys``, never the
   names themselves).
@@ -22,7 +24,10 @@ import unicodedata
 import polars as pl
 
 REDACTED = "[redacted]"
-_ID_RUN = re.compile(r"\d{15,}|\d{17}X", re.IGNORECASE)
+_DATE8 = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+# overlapping windows (a lookahead), so that an ID inside a longer run of digits is found too
+_ID_RUN = re.compile(rf"(?=\d{{6}}{_DATE8}\d{{3}}[\dX])|(?<!\d)\d{{6}}{_DATE6}\d{{3}}(?!\d)", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TOKEN = re.compile(r"[\W_]+")
@@ -33,7 +38,7 @@ def compact(text: str) -> str:
 
 
 def id_shaped(text: str) -> bool:
-    return bool(_ID_RUN.search(compact(text)))
+    return bool(_ID_RUN.search(compact(text).upper()))
 
 
 def name_form(text: str) -> str:

@@ -22,19 +22,29 @@ PUBLISHED_SCHEMAS = ("marts", "audit")
 # A resident ID number anywhere in a text value (birth date between 1900 and 2099).
 ID_PATTERN = r"[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
 
+# File paths are published as ingest's display_file: any part holding an ID number or a known name
+# is redacted (ingest.redact); every published text column is checked the same way below.
+_DISPLAY = """
+    (select source_file, any_value(coalesce(display_file, source_file)) as shown
+     from raw.load_ledger group by source_file)
+"""
 AUDIT_TABLES = {
     "quarantine": f"""
-        select source, source_file, export_date, row_number, column_name, reason,
-               regexp_replace(value, '{ID_PATTERN}', '[redacted]', 'g') as value,
-               load_id, run_id, quarantined_at
-        from raw.quarantine
-        order by export_date, source_file, row_number, column_name
+        select q.source, d.shown as source_file, q.export_date, q.row_number, q.column_name, q.reason,
+               regexp_replace(q.value, '{ID_PATTERN}', '[redacted]', 'g') as value,
+               q.load_id, q.run_id, q.quarantined_at
+        from raw.quarantine q
+        left join {_DISPLAY} d on d.source_file = q.source_file
+        order by q.export_date, d.shown, q.row_number, q.column_name
     """,
-    "load_ledger": """
-        select source, source_file, file_name, export_date, status, rows_landed, rows_loaded,
-               rows_quarantined, file_bytes, message, duplicate_of, load_id, run_id, loaded_at
-        from raw.load_ledger
-        order by export_date, file_name, source_file
+    "load_ledger": f"""
+        select l.source, coalesce(l.display_file, l.source_file) as source_file,
+               regexp_extract(coalesce(l.display_file, l.source_file), '[^/]*$') as file_name,
+               l.export_date, l.status, l.rows_landed, l.rows_loaded, l.rows_quarantined, l.file_bytes,
+               l.message, d.shown as duplicate_of, l.load_id, l.run_id, l.loaded_at
+        from raw.load_ledger l
+        left join {_DISPLAY} d on d.source_file = l.duplicate_of
+        order by l.export_date, file_name, source_file
     """,
 }
 
@@ -48,13 +58,15 @@ class PublishReport:
     path: Path
     tables: dict[str, int]  # schema.table -> rows
     bytes: int
+    redacted: int = 0  # text values replaced because they held an ID number or a known name
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> PublishReport:
+def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None) -> PublishReport:
+    """``key`` (the PII key) enables redaction of known names; without it only ID-shaped text is."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     tmp = warehouse.with_name(f".{warehouse.name}.{run_id[:8]}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -90,6 +102,7 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
                 "order by 1, 2"
             ).fetchall()
         }
+        redacted = redact_published(con, "pub", key)
         found = find_personal_data(con, "pub")
         if found:
             raise PersonalDataFound(
@@ -102,7 +115,7 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
         raise
     con.close()
     os.replace(tmp, warehouse)
-    return PublishReport(warehouse, tables, warehouse.stat().st_size)
+    return PublishReport(warehouse, tables, warehouse.stat().st_size, redacted)
 
 
 def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
@@ -120,6 +133,45 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> N
         [schema, table],
     ).fetchall():
         con.execute(f'comment on column pub.{schema}.{table}."{column}" is {_quote(comment)}')
+
+
+def redact_published(con: duckdb.DuckDBPyConnection, database: str, key) -> int:
+    """Replace, in every text column of ``database``, each value that holds something ID-shaped or
+    equals a known person's name (see ingest.redact). Returns how many distinct values were replaced."""
+    from ingest.redact import REDACTED, Redactor, id_shaped
+
+    redactor = Redactor(con, key) if key is not None else None
+    replaced = 0
+    columns = con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where database_name = ? and data_type = 'VARCHAR' order by 1, 2, 3",
+        [database],
+    ).fetchall()
+    for schema, table, column in columns:
+        target = f"{database}.{schema}.{table}"
+        values = [
+            r[0] for r in con.execute(f'select distinct "{column}" from {target} where "{column}" is not null').fetchall()
+        ]
+        if schema == "audit" and column in PATH_COLUMNS:  # file paths: part by part, as ingest shows them
+            shown = redactor.paths(values) if redactor else {v: _hide_id_parts(v) for v in values}
+        elif redactor is not None:
+            shown = redactor.values(values)
+        else:
+            shown = {v: REDACTED if id_shaped(v) else v for v in values}
+        changed = {v: s for v, s in shown.items() if s != v}
+        for value, replacement in changed.items():
+            con.execute(f'update {target} set "{column}" = ? where "{column}" = ?', [replacement, value])
+        replaced += len(changed)
+    return replaced
+
+
+PATH_COLUMNS = ("source_file", "duplicate_of", "file_name")
+
+
+def _hide_id_parts(path: str) -> str:
+    from ingest.redact import REDACTED, id_shaped
+
+    return "/".join(REDACTED if id_shaped(part) else part for part in path.split("/"))
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:

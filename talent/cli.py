@@ -57,11 +57,29 @@ def refresh(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild the raw layer and every model from the landing folder.")
     ] = False,
+    sample: Annotated[
+        bool,
+        typer.Option(
+            "--sample",
+            help=f"When the landing folder is empty or missing, first generate the embedded sample into it "
+            f"({SAMPLE_PERSONS} synthetic persons, seed {SAMPLE_SEED}). Never without this flag.",
+        ),
+    ] = False,
+    settle: Annotated[
+        int | None,
+        typer.Option(
+            "--settle",
+            help="Seconds a file must have been left unmodified to be read (default TALENT_SETTLE_SECONDS, "
+            "else 300); younger files are deferred to the next run.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's step log.")] = False,
 ) -> None:
     """Run the whole pipeline through the nightly Dagster job: ingest, dbt build, checks, publish.
 
-    When the landing folder is empty, the embedded sample landing is generated into it first.
+    The landing folder must exist (a missing one is refused: a failed mount must not publish an
+    empty warehouse). An empty one publishes what the ledger already holds, or an empty warehouse.
+    Synthetic data is generated only when asked with --sample.
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from orchestration.run import BuildBusy
@@ -69,16 +87,26 @@ def refresh(
     from orchestration.settings import WarehouseSettings
 
     as_of_text = _as_of(as_of)
-    if _landing_is_empty(landing):
+    generated = False
+    if sample and _landing_is_empty(landing):
         typer.echo(f"{landing} is empty: generating the embedded sample ({SAMPLE_PERSONS} persons, seed {SAMPLE_SEED})")
         from synth import generate as synth
 
         synth(landing, persons=SAMPLE_PERSONS, seed=SAMPLE_SEED, progress=sys.stderr.isatty())
+        generated = True
+    if not landing.is_dir():
+        typer.echo(
+            f"error: the landing folder {landing} does not exist (not mounted?); nothing was read and the "
+            "published warehouse was left as it was. Use --sample to generate the embedded sample.",
+            err=True,
+        )
+        raise typer.Exit(2)
     settings = WarehouseSettings(
         landing_dir=str(landing.resolve()),
         warehouse_path=str(warehouse.resolve()),
         as_of=as_of_text,
         full_refresh=full_refresh,
+        settle_seconds=0 if generated else (settle if settle is not None else -1),
     )
     try:
         outcome = run_refresh(settings, log_level="INFO" if verbose else "WARNING")

@@ -2,8 +2,9 @@
 
 The published warehouse holds aggregates only. The lists the department acts on (measure 14: promote
 these award winners; measure 15: these persons may apply directly for a senior title) need names and
-ID numbers, which exist only in the restricted store beside the build (``<build dir>/restricted.duckdb``,
-table ``persons``). This module joins that store, by person key, to the intermediate model
+ID numbers, which exist only in the restricted store (``<restricted dir>/restricted.duckdb``, encrypted:
+see ``ingest.restricted``), decrypted into this process's memory as table ``persons`` (the latest
+record of each person). This module joins it, by person key, to the intermediate model
 ``intermediate.int_entitlements_deduped`` of the build database — both opened read-only, never the
 published file — and writes an .xlsx with Chinese headers.
 
@@ -80,7 +81,7 @@ select
         else '待晋升'
     end
 from {ENTITLEMENTS} as e
-left join restricted.persons as p
+left join persons as p
     on p.person_key = e.person_key
 left join {UNITS} as u
     on u.code = e.region_code
@@ -143,7 +144,7 @@ def export_eligibility(settings: WarehouseSettings, year: int, out: Path, who: s
             raise ExportError(f"no {what} at {path}: run `talent refresh` first")
     try:
         with build_lock(settings.build_dir):
-            listing = _read_listing(settings, year, key.fingerprint)
+            listing = _read_listing(settings, year, key)
             if listing.missing_persons:
                 log.warning(
                     "%d entitled persons have no name or ID number in the restricted store; "
@@ -166,14 +167,22 @@ def export_eligibility(settings: WarehouseSettings, year: int, out: Path, who: s
     return len(listing.rows)
 
 
-def _read_listing(settings: WarehouseSettings, year: int, fingerprint: str) -> _Listing:
+def _read_listing(settings: WarehouseSettings, year: int, key) -> _Listing:
+    from ingest.pii import SealBroken
+    from ingest.restricted import register_persons
+
     try:
         con = duckdb.connect(str(settings.build_db), read_only=True)
     except duckdb.IOException as exc:
         raise ExportError(f"cannot open the build database {settings.build_db} read-only: {exc}") from exc
     try:
-        _check_fingerprint(con, fingerprint)
+        _check_fingerprint(con, key.fingerprint)
         con.execute(f"attach '{_sql_text(str(settings.restricted_db))}' as restricted (read_only)")
+        loaded = {r[0] for r in con.execute("select load_id from raw.load_ledger where status = 'loaded'").fetchall()}
+        try:
+            register_persons(con, key, "persons", loaded)  # decrypted in this process's memory only
+        except SealBroken as exc:
+            raise ExportError(str(exc)) from None
         try:
             rows = con.execute(LIST_SQL, {"year": year}).fetchall()
             as_of = con.execute(f"select max(as_of_date) from {FOLLOWUPS}").fetchone()[0]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+# Landings written by a test are complete the moment they are written: no settle time (the tests of
+# the settle time itself set it explicitly). Child processes (talent refresh) inherit it.
+os.environ.setdefault("TALENT_SETTLE_SECONDS", "0")
 
 
 def make_id(county: str, birth: str, seq: str) -> str:
@@ -57,3 +62,17 @@ def write_xlsx(path: Path, header: list[str], rows: list[list[object]], title_ro
 def pii_key(monkeypatch):
     monkeypatch.setenv("TALENT_PII_KEY", "test-key-not-secret")
     return "test-key-not-secret"
+
+
+def restricted_persons(restricted_db: Path):
+    """An in-memory connection with table ``persons``: the restricted store decrypted with the PII
+    key of the environment (what `talent export` reads)."""
+    import duckdb
+
+    from ingest.pii import PiiKey
+    from ingest.restricted import register_persons
+
+    con = duckdb.connect()
+    con.execute(f"attach '{restricted_db}' as restricted (read_only)")
+    register_persons(con, PiiKey(os.environ["TALENT_PII_KEY"].encode(), "environment"))
+    return con

@@ -239,7 +239,7 @@ def sniff(head: bytes, source: c.Source, source_file: str) -> Sniffed | None:
     if any(r.lines != 1 for r in above):
         return None
     data = recs[header.index + 1 : -1] or recs[header.index + 1 :]  # the last may be cut short
-    if not data or any(r.fields is None or r.lines != 1 or _blank(r.fields) for r in data):
+    if not data or any(r.fields is None for r in data):
         return None
     widths = {len(r.fields) for r in data}
     if len(widths) != 1:

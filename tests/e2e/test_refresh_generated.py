@@ -18,7 +18,7 @@ import pytest
 from orchestration.run import refresh
 from orchestration.settings import WarehouseSettings
 from synth import generate
-from tests.conftest import write_csv
+from tests.conftest import restricted_persons, write_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -127,7 +127,7 @@ def test_published_file_holds_only_marts_and_audit_and_no_personal_data(generate
     assert schemas == {"marts", "audit"}
     blob = "\n".join(text)
     assert not ID_RE.search(blob)
-    restricted = duckdb.connect(str(settings.restricted_db), read_only=True)
+    restricted = restricted_persons(settings.restricted_db)
     names = [r[0] for r in restricted.execute("select distinct name from persons where length(name) >= 2").fetchall()]
     restricted.close()
     assert len(names) > 100
@@ -183,7 +183,7 @@ def test_a_later_revocation_lowers_the_counts(generated):
     build.close()
     assert target, "no single-certificate high-skilled person in the generated data"
     cert_no, person_key = target
-    restricted = duckdb.connect(str(settings.restricted_db), read_only=True)
+    restricted = restricted_persons(settings.restricted_db)
     id_number, name = restricted.execute(
         "select id_number, name from persons where person_key = ?", [person_key]).fetchone()
     restricted.close()

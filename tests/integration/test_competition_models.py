@@ -19,10 +19,12 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pyarrow as pa
 import pytest
 
-from ingest import contract
-from ingest.load import LEDGER_DDL, META_DDL, PERSONS_DDL, PERSONS_VIEW, QUARANTINE_DDL, raw_columns
+from ingest import contract, restricted
+from ingest.ledger import LEDGER_COLUMNS, LEDGER_DDL, META_DDL, QUARANTINE_DDL
+from ingest.load import raw_columns
 from ingest.pii import PiiKey, PiiKeyMissing
 from orchestration.settings import WarehouseSettings
 from talent.export import HEADERS, ExportError, export_eligibility
@@ -35,6 +37,7 @@ DBT = REPO / ".venv" / "bin" / "dbt"
 AS_OF = "2025-06-30"
 KEY = "competitions-test-key"
 PII_KEY = PiiKey(KEY.encode(), "environment")
+LEDGER_COLUMNS_14 = ", ".join(LEDGER_COLUMNS.split(", ")[:14])  # what these hand-made rows give
 REGION = "650000"
 MY_MARTS = (
     "mart_competition_results",
@@ -185,15 +188,20 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
                     (load_id(source_file), source, source_file, file_name, export_date, 1000, n, n, 0,
                      "loaded", None, None, "run-1", "2025-06-30 01:00:00")
                 )  # fmt: skip
-        con.executemany(f"insert into raw.load_ledger values ({', '.join(['?'] * 14)})", ledger)
+        con.executemany(f"insert into raw.load_ledger ({LEDGER_COLUMNS_14}) values ({', '.join(['?'] * 14)})", ledger)
+    restricted_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
         con.execute(f"attach '{restricted_db}' as restricted")
-        con.execute(PERSONS_DDL)
-        con.execute(PERSONS_VIEW)
-        con.executemany(
-            "insert into restricted.person_records values (?, ?, ?, 'competitions', 'competitions/x.csv', '2025-01-01', 2)",
-            [(key(p), id_number, name) for p, (name, id_number) in PERSONS.items()],
-        )
+        con.execute(restricted.DDL)
+        persons = pa.table({
+            "id_number": [id_number for _, id_number in PERSONS.values()],
+            "name": [name for name, _ in PERSONS.values()],
+            "source": ["competitions"] * len(PERSONS),
+            "source_file": ["competitions/x.csv"] * len(PERSONS),
+            "export_date": [date(2025, 1, 1)] * len(PERSONS),
+            "row_number": [2] * len(PERSONS),
+        })
+        restricted.write_chunks(con, PII_KEY, "run-1", sorted({lid for lid, *_ in ledger}), persons)
 
 
 def run_dbt(args: list[str], db_path: Path, work: Path) -> subprocess.CompletedProcess:

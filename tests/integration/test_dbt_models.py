@@ -117,7 +117,8 @@ create table raw.certifications (
 create table raw.load_ledger (
     load_id varchar, source varchar, source_file varchar, file_name varchar, export_date date,
     file_bytes bigint, rows_landed integer, rows_loaded integer, rows_quarantined integer,
-    status varchar, message varchar, duplicate_of varchar, run_id varchar, loaded_at timestamp
+    status varchar, message varchar, duplicate_of varchar, run_id varchar, loaded_at timestamp,
+    file_mtime_ns bigint, display_file varchar
 );
 create table raw.quarantine (
     load_id varchar, source varchar, source_file varchar, export_date date, row_number integer,

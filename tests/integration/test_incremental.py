@@ -253,7 +253,9 @@ def append(db_path: Path, landing: Landing) -> None:
                 (load_id, source, source_file, file_name, export_date, status, duplicate_of or None, 0)
             )
         con.executemany(
-            "insert into raw.load_ledger values (?, ?, ?, ?, ?, 1000, ?, ?, 0, ?, null, ?, 'run-step', ?)",
+            "insert into raw.load_ledger (load_id, source, source_file, file_name, export_date, file_bytes,"
+            " rows_landed, rows_loaded, rows_quarantined, status, message, duplicate_of, run_id, loaded_at)"
+            " values (?, ?, ?, ?, ?, 1000, ?, ?, 0, ?, null, ?, 'run-step', ?)",
             [
                 (
                     load_id,

@@ -81,12 +81,14 @@ def _create_raw(con: duckdb.DuckDBPyConnection) -> None:
         create table raw.load_ledger (
             load_id varchar, source varchar, source_file varchar, file_name varchar, export_date date,
             file_bytes bigint, rows_landed integer, rows_loaded integer, rows_quarantined integer,
-            status varchar, message varchar, duplicate_of varchar, run_id varchar, loaded_at timestamp)
+            status varchar, message varchar, duplicate_of varchar, run_id varchar, loaded_at timestamp,
+            file_mtime_ns bigint, display_file varchar)
         """
     )
     con.execute(
         f"""
-        insert into raw.load_ledger values
+        insert into raw.load_ledger (load_id, source, source_file, file_name, export_date, file_bytes, rows_landed,
+            rows_loaded, rows_quarantined, status, message, duplicate_of, run_id, loaded_at) values
         ('{L1}', 'certifications', '{FILE_A}', 'a.csv', '2024-01-05', 900, 4, 3, 1, 'loaded', null, null,
          'r1', now()),
         ('{L2}', 'certifications', '{FILE_B}', 'b.xlsx', '2024-02-01', 5000, 2, 0, 2, 'rejected',
@@ -672,14 +674,23 @@ def test_read_file_without_load_id_fails_but_skipped_file_may_lack_one(con):
     assert load_id["unexpected_rows"] == [{"source_file": FILE_T}]  # not the skipped notes.txt
 
 
-def test_ledger_status_outside_vocabulary_and_duplicate_path_fail(con):
+def test_ledger_status_outside_vocabulary_and_duplicate_file_version_fail(con):
     con.execute("update raw.load_ledger set status = 'ignored' where status = 'duplicate'")
     con.execute("insert into raw.load_ledger select * from raw.load_ledger where source = 'trainings'")
     result = run_suite(con, "ledger_reconciliation")
-    assert failures(result) == {
-        ("ledger", "expect_column_values_to_be_in_set", ("status",)),
-        ("ledger", "expect_column_values_to_be_unique", ("source_file",)),
-    }
+    assert ("ledger", "expect_column_values_to_be_in_set", ("status",)) in failures(result)
+    assert ("ledger", "expect_compound_columns_to_be_unique", ("source_file", "load_id")) in failures(result)
+
+
+def test_a_path_with_new_bytes_is_a_second_ledger_row_not_a_failure(con):
+    """A file changed after it was loaded: a rejected row for the new bytes beside the loaded one."""
+    con.execute(
+        "insert into raw.load_ledger (load_id, source, source_file, file_name, export_date, file_bytes, rows_landed,"
+        " rows_loaded, rows_quarantined, status, message, run_id, loaded_at) select 'f' || load_id, source,"
+        " source_file, file_name, export_date, file_bytes, 0, 0, 0, 'rejected', 'changed after it was loaded',"
+        " 'r3', now() from raw.load_ledger where source = 'trainings'"
+    )
+    assert run_suite(con, "ledger_reconciliation").success
 
 
 # --- a table that is not there ---------------------------------------------------------------------

@@ -187,26 +187,28 @@ def test_headers_ignore_spaces_full_width_parentheses_and_required_marker():
     assert lookup[n.normalise_header("颁证日期 *")] == "issue_date"
 
 
-def test_normalise_frame_defaults_derivations_and_required():
+def test_lookups_apply_defaults_derivations_and_required():
     man = _with_check_digit("65010219850612003")
-    frame = pl.DataFrame(
-        {
-            "row_number": [2, 3],
-            "certificate_no": ["Y1", "Y2"],
-            "name": ["艾力·买买提", None],
-            "id_number": [man, man],
-            "occupation_name": ["焊工", "焊工"],
-            "skill_level": ["高级", "高级技师"],
-            "issue_date": ["2024/3/5", "2024/3/5"],
-            "assessor_name": ["某评价机构", "某评价机构"],
-            "region": ["650102", "伊犁州"],
-            "gender": [None, "女"],
-            "status": [None, "撤销"],
-        }
-    )
-    out = n.normalise_frame(frame, c.CERTIFICATIONS)
-    assert out["status"].to_list() == ["有效", "撤销"]  # blank status defaults to 有效
-    assert out["gender"].to_list() == ["男", "女"]  # blank gender derived from the ID
-    assert out["level_rank"].to_list() == [3, 5]
-    assert out["region_code"].to_list() == ["650100", "654000"]
-    assert out[n.ERR + "name"].to_list() == [None, "required value blank"]
+    status = n.lookup(c.CERTIFICATIONS.column("status"), pl.Series([None, "撤销", " 有效 "]))
+    assert status["value"].to_list() == ["有效", "撤销", "有效"]  # blank status defaults to 有效
+    level = n.lookup(c.CERTIFICATIONS.column("skill_level"), pl.Series(["高级", "高级技师", "六级"]))
+    assert level["level_rank"].to_list() == [3, 5, None]
+    assert level["reason"].to_list() == [None, None, "skill level not recognised"]
+    region = n.lookup(c.CERTIFICATIONS.column("region"), pl.Series(["650102", "伊犁州"]))
+    assert region["value"].to_list() == ["650100", "654000"]
+    ids = n.lookup(c.CERTIFICATIONS.column("id_number"), pl.Series([man, None, "６５" + man[2:], man[:-1] + "Z"]))
+    assert ids["value"].to_list() == [man, None, man, None]
+    assert ids["birth_date"].to_list()[0] == date(1985, 6, 12)
+    assert ids["id_gender"].to_list()[0] == "男"
+    assert ids["reason"].to_list() == [None, "required value blank", None, "ID number malformed (18 characters, last may be X)"]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e20", "1E3", "-5", "1,000,000,000,000.00", "NaN"])
+def test_money_is_finite_within_the_column_range_or_rejected(text):
+    values, reasons = _apply(n.money_value, [text])
+    assert values == [None] and reasons == ["amount not recognised"]
+
+
+def test_money_with_thousands_separators_and_symbols():
+    values, reasons = _apply(n.money_value, ["1,200.00", "￥800", "35元", "999999999999.99", "12."])
+    assert values == [1200.0, 800.0, 35.0, 999999999999.99, 12.0] and reasons == [None] * 5

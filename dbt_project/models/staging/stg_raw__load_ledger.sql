@@ -1,4 +1,4 @@
--- One row per landed file path ingest has seen.
+-- One row per landed file version ingest has seen (path and content).
 
 with
 
@@ -21,7 +21,8 @@ renamed as (
         cast(message as varchar) as message,
         cast(duplicate_of as varchar) as duplicate_of,
         cast(run_id as varchar) as run_id,
-        cast(loaded_at as timestamp) as loaded_at
+        cast(loaded_at as timestamp) as loaded_at,
+        cast(display_file as varchar) as display_file
     from source
 ),
 

@@ -28,17 +28,22 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
 def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSettings):
     import duckdb
 
+    from ingest.pii import resolve_key
     from orchestration.defs.dbt.resources import dbt_project
     from publish.state import current_state, write_marker
     from publish.warehouse import publish
 
-    report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date)
+    key = resolve_key(settings.key_file, create=False)  # ingest made sure there is one
+    report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key)
     con = duckdb.connect(str(settings.build_db), read_only=True)
     try:
         write_marker(settings.build_dir, current_state(con, settings, dbt_project().manifest_path))
     finally:
         con.close()
-    context.log.info("published %s (%d tables, %d bytes)", report.path, len(report.tables), report.bytes)
+    context.log.info(
+        "published %s (%d tables, %d bytes, %d values redacted)",
+        report.path, len(report.tables), report.bytes, report.redacted,
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(report.path)),
