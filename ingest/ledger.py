@@ -96,6 +96,7 @@ class Journal:
 
     def __init__(self, path: Path, run_id: str):
         self.path, self.run_id = path, run_id
+        self._fd: int | None = None
 
     def previous(self) -> dict | None:
         """What the last run was doing when it died, if it died."""
@@ -107,10 +108,16 @@ class Journal:
             return {"phase": "unknown", "files": []}
 
     def mark(self, phase: str, files: list[str]) -> None:
-        # no fsync: the journal is about the process dying, not the machine; the page cache outlives it
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"run_id": self.run_id, "phase": phase, "files": files, "pid": os.getpid()}))
-        os.replace(tmp, self.path)
+        """Overwrite in place: a process that dies leaves the last complete write (the kernel has it).
+        No fsync: the journal is about the process dying, not the machine."""
+        data = json.dumps({"run_id": self.run_id, "phase": phase, "files": files, "pid": os.getpid()}).encode()
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.pwrite(self._fd, data, 0)
+        os.ftruncate(self._fd, len(data))
 
     def clear(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         self.path.unlink(missing_ok=True)

@@ -61,7 +61,7 @@ from ingest.normalise import clean_text, lookup, typed_name, vocabulary
 from ingest.pii import PiiKey, hmac_sql
 from ingest.private import private_dir, private_umask
 from ingest.readers import SHAPE, FileRejected, ReadResult, read
-from ingest.readers.delimited import LineCounts, fast_select, sniff, stage_fast
+from ingest.readers.delimited import BLANK, LineCounts, fast_select, sniff, stage_fast
 from ingest.readers.text import HEAD, UTF8, EncodingError, candidates, to_utf8
 from ingest.redact import REDACTED, Redactor, name_form_expr
 
@@ -235,7 +235,9 @@ def ingest(
     report.files_seen = len(landed)
     loader = _Loader(con, key, run_id, report, journal, work, died)
     loader.set_aside(landed)
-    todo = [f for f in landed if f.kind == CANDIDATE]
+    # apply order matters within a source (natural keys are per source), not across sources: reading
+    # one source after the other keeps batches large however the export dates interleave
+    todo = sorted((f for f in landed if f.kind == CANDIDATE), key=lambda f: (f.source, f.order))
     for i, f in enumerate(todo):
         if progress:
             progress(i, len(todo), "")
@@ -703,7 +705,10 @@ class _Batch:
                 value = f"{k}.value"
             cols += [f"{value} as v_{col.name}", f"{k}.reason as e_{col.name}"]
             if col.kind in VOCABULARY_KINDS:
-                cols.append(f"case when {k}.reason is not null then l.{col.name} end as t_{col.name}")
+                cols.append(  # trimmed as both readers agree on it (the exact one drops leading spaces)
+                    f"case when {k}.reason is not null then nullif(trim(l.{col.name}, '{BLANK}'), '') end "
+                    f"as t_{col.name}"
+                )
             if col.kind == c.LEVEL:
                 cols.append(f"{k}.level_rank as level_rank")
             elif col.kind == c.ID_NUMBER:
@@ -775,7 +780,7 @@ class _Batch:
         con = self.con
         values = [r[0] for r in con.execute("select distinct value from __problems where value is not null").fetchall()]
         shown = self.loader.redactor.values(values)
-        con.register("__shown", pa.table({"value": list(shown), "shown": [v.strip()[:200] for v in shown.values()]}))
+        con.register("__shown", pa.table({"value": list(shown), "shown": [v[:200] for v in shown.values()]}))
         try:
             con.execute(
                 f"""

@@ -191,12 +191,10 @@ def _frame(recs: Iterator[Record], header: Header, source: c.Source) -> pl.DataF
         shapes.append(problem)
         for column, value in zip(columns, values, strict=True):
             column.append(value)
-    data = {"row_number": rows, SHAPE: shapes, **dict(zip(names, columns, strict=True))}
-    schema = {k: v for k, v in frame_schema(source).items() if k in data}
-    frame = pl.DataFrame(data, schema=schema)
-    return frame.with_columns(
-        [pl.lit(None, pl.Utf8).alias(col.name) for col in source.columns if col.name not in data]
-    ).select(list(frame_schema(source)))
+    given = dict(zip(names, columns, strict=True))
+    nothing = [None] * len(rows)
+    data = {"row_number": rows, SHAPE: shapes, **{col.name: given.get(col.name, nothing) for col in source.columns}}
+    return pl.DataFrame(data, schema=frame_schema(source))
 
 
 # ---------------------------------------------------------------- the native fast path

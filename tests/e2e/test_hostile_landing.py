@@ -255,7 +255,7 @@ def test_the_same_folder_again_changes_nothing(hostile):
 
 
 def test_completed_and_fixed_files_load_once_then_nothing_changes(hostile):
-    settings, expected, _ = hostile
+    settings, _, _ = hostile
     landing, day = Path(settings.landing), "certifications/2024-03-31"
     (landing / day / "k.csv.part").rename(landing / day / "k.csv")  # the transfer finished
     fixed = csv_text(CERT, [cert(13, f"U{i:05d}") for i in range(3)], end="\r\n").encode("utf-16-le")
@@ -314,3 +314,25 @@ def test_an_empty_landing_stays_empty_and_a_missing_one_is_refused(tmp_path):
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
     assert not (tmp_path / "not-mounted").exists()
+
+
+def test_a_file_that_kills_the_process_stops_one_night_not_every_night(tmp_path):
+    """The run dies while reading a file (as under the OOM killer): the next run rejects that file,
+    says why, and loads the rest."""
+    landing = tmp_path / "landing"
+    day = "certifications/2024-03-31"
+    put(landing, f"{day}/a_poison.csv", csv_text(CERT, [cert(0), cert(1)]))
+    put(landing, f"{day}/b_fine.csv", csv_text(CERT, [cert(2), cert(3)]))
+    env = {**os.environ, "TALENT_PII_KEY": "crash-test-key", "TALENT_FAULT": "ingest.after_read"}
+    talent = [sys.executable, "-m", "talent.cli", "refresh", "--landing", str(landing),
+              "--warehouse", str(tmp_path / "wh/talent.duckdb"), "--as-of", AS_OF]
+    killed = subprocess.run(talent, capture_output=True, text=True, env=env, check=False)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert not (tmp_path / "wh/talent.duckdb").exists()
+    del env["TALENT_FAULT"]
+    done = subprocess.run(talent, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ledger = _ledger(tmp_path / "wh/talent.duckdb")
+    assert ledger[f"{day}/a_poison.csv"][0] == "rejected"
+    assert "the previous run died while reading this file" in ledger[f"{day}/a_poison.csv"][4]
+    assert ledger[f"{day}/b_fine.csv"][:4] == ("loaded", 2, 2, 0)
