@@ -100,3 +100,32 @@ class Redactor:
             else:
                 shown[part] = part
         return {p: "/".join(shown[part] for part in p.split("/")) for p in paths}
+
+
+def redact_examples(failures: list[dict], redactor: Redactor | None) -> list[dict]:
+    """Data-quality failure summaries (Great Expectations' example values and rows) with every text
+    that holds an ID number or equals a known name replaced: they go to the console and Dagster."""
+
+    def texts(obj):
+        if isinstance(obj, str):
+            yield obj
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                yield from texts(v)
+        elif isinstance(obj, list | tuple):
+            for v in obj:
+                yield from texts(v)
+
+    found = {t for f in failures for key in ("unexpected_values", "unexpected_rows") for t in texts(f.get(key))}
+    shown = redactor.values(found) if redactor else {t: REDACTED if id_shaped(t) else t for t in found}
+
+    def swap(obj):
+        if isinstance(obj, str):
+            return shown.get(obj, obj)
+        if isinstance(obj, dict):
+            return {k: swap(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [swap(v) for v in obj]
+        return obj
+
+    return [{k: swap(v) if k in ("unexpected_values", "unexpected_rows") else v for k, v in f.items()} for f in failures]
