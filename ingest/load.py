@@ -749,21 +749,19 @@ class _Batch:
     # ---- what is written
 
     def _persons(self) -> pa.Table | None:
-        """One record per distinct ID number and name among the rows that load, at its latest row."""
+        """The ID number and name of every row that loads, with where it landed (the export reads
+        the latest record of each person; deduplicating here would cost more than it saves)."""
         if "person_key" not in raw_columns(self.source):
             return None
         id_col = next(col.name for col in self.columns if col.kind == c.ID_NUMBER)
         names = [col.name for col in self.columns if col.kind == c.PERSON_NAME]
         name = f"t.v_{names[0]}" if names else "null::varchar"
-        latest = "(f.export_date, f.file_name, f.source_file, t.row_number)"
         return self.con.sql(
             f"""
             select t.v_{id_col} as id_number, {name} as name, '{self.source.name}' as source,
-                   arg_max(f.source_file, {latest}) as source_file, max(f.export_date) as export_date,
-                   arg_max(t.row_number, {latest}) as row_number
+                   f.source_file, f.export_date, t.row_number
             from __typed t join __files f on f.__file = t.__file
             where t.__ok
-            group by all
             """
         ).to_arrow_table()
 

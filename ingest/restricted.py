@@ -2,9 +2,8 @@
 
 ``<restricted dir>/restricted.duckdb`` holds one table, ``person_chunks``: each ingest batch appends
 one row per chunk of persons, sealed with AES-256-GCM (key derived from the PII key, see
-:mod:`ingest.pii`); its plaintext is an Arrow IPC stream of ``id_number, name, source, source_file,
-export_date, row_number`` (one row per distinct ID number and name in the batch, at its latest landed
-row). The chunk id and the load ids it covers are bound to the ciphertext as associated data. A copy
+:mod:`ingest.pii`); its plaintext is an Arrow IPC stream (zstd) of ``id_number, name, source, source_file,
+export_date, row_number``, one record per loaded row. The chunk id and the load ids it covers are bound to the ciphertext as associated data. A copy
 of the file without the key reveals how many chunks there are, nothing else.
 
 DuckDB commits one attached database per transaction, so a batch writes its chunk first and its raw
@@ -118,7 +117,9 @@ def register_persons(con, key: PiiKey, name: str = "persons", loaded: set[str] |
                    row_number
             from __person_records
             qualify row_number() over (
-                partition by id_number order by export_date desc, source_file desc, row_number desc) = 1
+                partition by id_number  -- the contract's apply order, latest first
+                order by export_date desc, regexp_extract(source_file, '[^/]*$') desc, source_file desc,
+                         row_number desc) = 1
             """,
             {"ipad": ipad, "opad": opad},
         )
