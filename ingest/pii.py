@@ -96,9 +96,8 @@ def resolve_key(key_file: Path, *, create: bool = True) -> PiiKey:
             "the warehouse is needed. Set TALENT_PII_KEY to the key used for ingest."
         )
     private_dir(key_file.parent)
-    with private_umask():
-        with open(key_file, "x") as fh:  # mode 0600 from creation; never overwrite a key
-            fh.write(secrets.token_hex(32) + "\n")
+    with private_umask(), open(key_file, "x") as fh:  # mode 0600 from creation; never overwrite a key
+        fh.write(secrets.token_hex(32) + "\n")
     log.warning(
         "%s is not set: generated a PII key at %s. Keep it with the warehouse (losing it changes "
         "every person key and locks the restricted store); set %s in production.",

@@ -18,6 +18,7 @@ from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE
 
 SAMPLE_PERSONS = 20_000
 SAMPLE_SEED = 2025
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the build lock; retry later
 
 app = typer.Typer(
     name="talent",
@@ -62,6 +63,8 @@ def refresh(
     """Run the whole pipeline through the nightly Dagster job: ingest, dbt build, checks, publish.
 
     When the landing folder is empty, the embedded sample landing is generated into it first.
+    Exits 1 when the run failed (the published file is left as it was) and 75 without starting
+    when another run (the schedule, the Dagster UI, another refresh) holds the build lock.
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from orchestration.run import BuildBusy
@@ -83,8 +86,8 @@ def refresh(
     try:
         outcome = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
     except BuildBusy as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        typer.echo(f"error: {exc}; this refresh was not started (try again when it has finished)", err=True)
+        raise typer.Exit(EXIT_BUSY) from exc
     typer.echo(outcome.describe())
     if not outcome.success:
         typer.echo("the published warehouse was left as it was", err=True)

@@ -1,0 +1,41 @@
+"""Fault points: places where the fault-injection tests kill a run, to prove it loses nothing.
+
+``fault_point("publish.before_replace")`` does nothing unless the environment variable
+``TALENT_FAULT`` names that point when the process starts; then the process sends itself SIGKILL
+there (no cleanup, no ``finally``, no flush: what a power cut or the OOM killer does). With
+``TALENT_FAULT=<name>:stop`` it sends itself SIGSTOP instead and waits, frozen, holding whatever it
+holds (the build lock, open files) until a SIGCONT: how the tests hold a run in the middle to start a
+second one beside it. The variable is read once at import, so a point costs a string comparison.
+
+The points, in the order a run passes them:
+
+- ``ingest.before_restricted`` / ``ingest.after_restricted``: around a batch's write of names and ID
+  numbers to the restricted store (the build transaction of the batch follows);
+- ``dbt.before_build`` / ``dbt.after_build``: around the run's one ``dbt build``;
+- ``publish.before_replace`` / ``publish.after_replace``: the new file written and fsynced, before
+  and after ``os.replace`` puts it in place (the last-publish marker is written after).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+ENV_VAR = "TALENT_FAULT"
+POINTS = (
+    "ingest.before_restricted",
+    "ingest.after_restricted",
+    "dbt.before_build",
+    "dbt.after_build",
+    "publish.before_replace",
+    "publish.after_replace",
+)
+
+_NAME, _, _ACTION = os.environ.get(ENV_VAR, "").partition(":")
+
+
+def fault_point(name: str) -> None:
+    """Kill (or freeze) this process here when ``TALENT_FAULT`` names this point."""
+    if name != _NAME:
+        return
+    os.kill(os.getpid(), signal.SIGSTOP if _ACTION == "stop" else signal.SIGKILL)
