@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from ingest import contract as c
+from ingest.faults import fault_point
 from ingest.normalise import ERR, normalise_frame, typed_name, vocabulary
 from ingest.pii import PiiKey, hmac_sql
 from ingest.private import private_dir, private_umask
@@ -293,7 +294,9 @@ class _Batch:
         if any(col.kind == c.ID_NUMBER for col in source.columns) and good.height:
             # DuckDB writes one attached database per transaction; the upsert is idempotent, so it
             # runs first and a failure of the build transaction below leaves nothing inconsistent.
+            fault_point("ingest.before_restricted")
             _upsert_persons(self.con, source, good, text, self.ipad, self.opad)
+            fault_point("ingest.after_restricted")
         outcomes = []
         self.con.execute("begin")
         try:
