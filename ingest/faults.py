@@ -13,7 +13,10 @@ The points, in the order a run passes them:
   numbers to the restricted store (the build transaction of the batch follows);
 - ``dbt.before_build`` / ``dbt.after_build``: around the run's one ``dbt build``;
 - ``publish.before_replace`` / ``publish.after_replace``: the new file written and fsynced, before
-  and after ``os.replace`` puts it in place (the last-publish marker is written after).
+  and after ``os.replace`` puts it in place (the last-publish marker is written after);
+
+and in ``talent export``: ``export.after_write`` (the list written to its temp file, not yet logged)
+and ``export.after_log`` (logged, not yet renamed to its final name).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ POINTS = (
     "publish.before_replace",
     "publish.after_replace",
 )
+EXPORT_POINTS = ("export.after_write", "export.after_log")
 
 _NAME, _, _ACTION = os.environ.get(ENV_VAR, "").partition(":")
 
