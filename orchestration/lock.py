@@ -67,7 +67,7 @@ def describe_holder(build_dir: Path, holder: dict) -> str:
     pid = holder.get("pid", "unknown")
     host = holder.get("host")
     where = f"pid {pid}" + (f" on {host}" if host and host != socket.gethostname() else "")
-    if what.startswith("refresh"):
+    if "refresh" in what:
         return f"another refresh is running on {build_dir} since {since}, {where} ({what})"
     return f"{build_dir} is in use by {what} since {since}, {where}"
 

@@ -54,7 +54,7 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
     started = time.perf_counter()
     instance = _instance()
     # Taken here to refuse before Dagster starts; the job's build_lock resource re-enters it.
-    with build_lock(settings.build_dir, "refresh (talent refresh)"):
+    with build_lock(settings.build_dir, "talent refresh"):
         result = job.execute_in_process(
             run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
         )

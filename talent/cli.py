@@ -194,8 +194,11 @@ def export_verify_log(
         Path, typer.Option(help="The published warehouse file; the export log is in its restricted folder.")
     ] = Path(DEFAULT_WAREHOUSE),
 ) -> None:
-    """Check the export log's hash chain: say it is intact (with the number of entries and the head
-    hash, worth keeping elsewhere), or name the first broken entry and exit 1."""
+    """Check the export log's hash chain; exit 1 naming the first broken entry.
+
+    When intact, prints the number of entries and the head hash (worth keeping elsewhere: a chain
+    cannot show that its last entries were cut off).
+    """
     from orchestration.settings import WarehouseSettings
     from talent.export_log import log_path, verify
 
@@ -215,10 +218,11 @@ def sql(
     warehouse: Annotated[Path, typer.Option(help="The published warehouse file.")] = Path(DEFAULT_WAREHOUSE),
     csv_output: Annotated[bool, typer.Option("--csv", help="Print CSV (every row) instead of a table.")] = False,
 ) -> None:
-    """Query the published warehouse the way analysts connect: read-only, with no access to any
-    other file (no ATTACH, no read_csv, no COPY TO; the settings are locked).
+    """Query the published warehouse the way analysts connect: read-only, blind to other files.
 
-    BI code gets the same connection from publish.access.connect_published(path).
+    The connection has enable_external_access = false and lock_configuration = true: no ATTACH, no
+    read_csv of local files, no COPY TO, no extensions, and no SET to undo it. BI code gets the same
+    connection from publish.access.connect_published(path).
     """
     from talent.sql import main
 

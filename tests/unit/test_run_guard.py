@@ -45,7 +45,7 @@ def other_holder(tmp_path):
 
 def test_a_busy_lock_names_its_holder(other_holder):
     build, proc = other_holder
-    with pytest.raises(BuildBusy) as busy, build_lock(build, "refresh (talent refresh)"):
+    with pytest.raises(BuildBusy) as busy, build_lock(build, "talent refresh"):
         pass
     text = str(busy.value)
     assert text.startswith(f"another refresh is running on {build.resolve()} since ")
@@ -73,7 +73,7 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
     assert proc.stdout.readline().strip() == "held"
     proc.kill()
     proc.wait()
-    with build_lock(build, "refresh (talent refresh)") as holder:
+    with build_lock(build, "talent refresh") as holder:
         assert holder["pid"] == os.getpid()
         assert read_holder(build)["pid"] == os.getpid()
     assert read_holder(build) == {}  # released: nobody named
@@ -81,7 +81,7 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
 
 def test_the_lock_is_reentrant_in_one_thread_and_private(tmp_path):
     build = tmp_path / "build"
-    with build_lock(build, "refresh (talent refresh)") as outer:
+    with build_lock(build, "talent refresh") as outer:
         with build_lock(build, "refresh run x") as inner:
             assert inner is outer and holds_lock(build)
         assert holds_lock(build)
