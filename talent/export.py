@@ -103,7 +103,8 @@ order by
 """
 
 DEFAULT_WAIT = 1800  # seconds an export waits for a running refresh to finish
-TEMP_PATTERN = re.compile(r"\..+\.xlsx\.[0-9a-f]{8}\.tmp")  # an export's temp file, see below
+# an export's temp file (see export_eligibility), whatever the case of ".xlsx"
+TEMP_PATTERN = re.compile(r"\..+\.xlsx\.[0-9a-f]{8}\.tmp", re.IGNORECASE)
 
 
 class ExportError(RuntimeError):
