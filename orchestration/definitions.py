@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.dbt.resources import dbt_resource
+from orchestration.defs.guard import build_lock_resource
 from orchestration.defs.ingest.assets import ingest_landing
 from orchestration.defs.publish.assets import published_warehouse
 from orchestration.defs.quality.checks import quality_checks
@@ -17,5 +18,5 @@ defs = dg.Definitions(
     asset_checks=quality_checks,
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
-    resources={"settings": WarehouseSettings(), "dbt": dbt_resource()},
+    resources={"settings": WarehouseSettings(), "dbt": dbt_resource(), "build_lock": build_lock_resource},
 )

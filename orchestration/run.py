@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ingest.private import private_dir
+from orchestration.lock import BuildBusy, build_lock
 from orchestration.settings import WarehouseSettings
 
-
-class BuildBusy(RuntimeError):
-    pass
-
-
-@contextmanager
-def build_lock(build_dir: Path):
-    """One refresh at a time per build directory (DuckDB allows a single writer)."""
-    private_dir(build_dir)
-    with (build_dir / "refresh.lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BuildBusy(f"another refresh is running on {build_dir}") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+__all__ = ["BuildBusy", "RefreshOutcome", "refresh"]
 
 
 @dataclass
@@ -73,7 +53,8 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
     job = defs.resolve_job_def("nightly_refresh")
     started = time.perf_counter()
     instance = _instance()
-    with build_lock(settings.build_dir):
+    # Taken here to refuse before Dagster starts; the job's build_lock resource re-enters it.
+    with build_lock(settings.build_dir, "talent refresh"):
         result = job.execute_in_process(
             run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
         )

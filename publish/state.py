@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 MARKER = "last_publish.json"
@@ -35,10 +36,29 @@ def read_marker(build_dir: Path) -> dict | None:
 
 
 def write_marker(build_dir: Path, state: dict) -> None:
+    """Written (and fsynced, file then folder) only after the published file's rename is durable:
+    a marker must never claim a publish that a power cut undid."""
     tmp = build_dir / (MARKER + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
+    with tmp.open("w") as fh:
+        fh.write(json.dumps(state, indent=1, sort_keys=True))
+        fh.flush()
+        os.fsync(fh.fileno())
     tmp.replace(build_dir / MARKER)
+    fd = os.open(build_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def clear_marker(build_dir: Path) -> None:
     (build_dir / MARKER).unlink(missing_ok=True)
+
+
+def remove_stale_marker_temp(build_dir: Path) -> list[Path]:
+    """The marker's temp file of a run killed while writing it (call holding the build lock)."""
+    tmp = build_dir / (MARKER + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+        return [tmp]
+    return []

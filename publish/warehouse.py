@@ -5,17 +5,27 @@ version v1.5.0, so that DuckDB 1.x clients such as BI connectors can open it) an
 over the published one only at the end: readers that have it open keep their snapshot, new readers
 see the new file, and a failed run leaves yesterday's file untouched. The published file is never
 opened for writing.
+
+Durability and housekeeping, in order: temp files left by killed runs are removed first; a publish
+that would not fit on the disk (estimated from the tables to copy and the previous file, with a
+margin) is refused before writing anything; the new file is given mode 0644 (the run's umask is
+0o077) and fsynced, renamed over the published one, and the folder fsynced, so that after a power
+cut the folder holds the old file or the new one, whole. The caller writes the last-publish marker
+only after this returns (:mod:`publish.state`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+
+from ingest.faults import fault_point
 
 STORAGE_VERSION = "v1.5.0"
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -49,8 +59,23 @@ AUDIT_TABLES = {
 }
 
 
+PUBLISHED_FILE_MODE = 0o644  # analysts read it; only the pipeline's user writes
+PUBLISHED_DIR_MODE = 0o755
+BLOCK_BYTES = 256 * 1024  # DuckDB's block: every table takes at least one
+SPACE_FACTOR = 1.25  # margin on the estimated size of the new file
+SPACE_SLACK = 16 * 1024 * 1024  # and a fixed reserve
+
+
 class PersonalDataFound(RuntimeError):
     pass
+
+
+class NoRoomToPublish(RuntimeError):
+    """The published folder's disk cannot take the new file; nothing was written."""
+
+
+class PublishWriteFailed(RuntimeError):
+    """Writing the new file failed (disk full, I/O error); the published file was left as it was."""
 
 
 @dataclass(frozen=True)
@@ -65,15 +90,85 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def temp_path(warehouse: Path, run_id: str) -> Path:
+    """Where a run writes the new file, beside the published one (same file system for os.replace)."""
+    return warehouse.with_name(f".{warehouse.name}.{run_id[:8]}.tmp")
+
+
+def stale_temps(warehouse: Path) -> list[Path]:
+    """Temp files of earlier runs (killed, or failed before their clean-up) beside the published file."""
+    pattern = re.compile(rf"\.{re.escape(warehouse.name)}\.[0-9a-zA-Z_-]+\.tmp(\.wal)?")
+    folder = warehouse.parent
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
+
+
+def remove_stale_temps(warehouse: Path) -> list[Path]:
+    """Remove them (call it holding the build lock: no other publish is writing one)."""
+    removed = stale_temps(warehouse)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def public_dir(path: Path) -> Path:
+    """Create the published folder (and missing parents) with mode 0755 whatever the umask; an
+    existing folder keeps the mode its owner gave it."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        os.chmod(folder, PUBLISHED_DIR_MODE)
+    return path
+
+
+def free_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
+def required_bytes(con: duckdb.DuckDBPyConnection, warehouse: Path) -> int:
+    """Room the new file needs: the larger of the previous file and an estimate from the tables to
+    copy (a block per table, 8 bytes a value), with a margin."""
+    tables, values = con.execute(
+        "select count(*), coalesce(sum(estimated_size * column_count), 0) from duckdb_tables() "
+        "where database_name = 'build' and (schema_name = 'marts' "
+        "or (schema_name = 'raw' and table_name in ('quarantine', 'load_ledger')))"
+    ).fetchone()
+    estimate = (tables + 4) * BLOCK_BYTES + 8 * int(values)
+    previous = warehouse.stat().st_size if warehouse.exists() else 0
+    return int(max(estimate, previous) * SPACE_FACTOR) + SPACE_SLACK
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MiB"
+
+
+def fsync_path(path: Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None) -> PublishReport:
     """``key`` (the PII key) enables redaction of known names; without it only ID-shaped text is."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    tmp = warehouse.with_name(f".{warehouse.name}.{run_id[:8]}.tmp")
-    for leftover in (tmp, Path(f"{tmp}.wal")):
-        leftover.unlink(missing_ok=True)
+    public_dir(warehouse.parent)
+    remove_stale_temps(warehouse)
+    tmp = temp_path(warehouse, run_id)
     con = duckdb.connect()  # in memory: the build database attached read-only, the new file read-write
     try:
         con.execute(f"attach {_quote(str(build_db))} as build (read_only)")
+        need, free = required_bytes(con, warehouse), free_bytes(warehouse.parent)
+        if free < need:
+            raise NoRoomToPublish(
+                f"refusing to publish: {warehouse.parent} has {_mib(free)} free and the new file needs "
+                f"about {_mib(need)} (estimate with margin); the published file was left as it was. "
+                "Free some space on that disk and run the refresh again."
+            )
         con.execute(f"attach {_quote(str(tmp))} as pub (storage_version '{STORAGE_VERSION}')")
         con.execute("use build")
         for schema in PUBLISHED_SCHEMAS:
@@ -109,13 +204,29 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None)
                 "refusing to publish: values that look like resident ID numbers in " + ", ".join(found)
             )
         con.execute("detach pub")
-    except BaseException:
+    except BaseException as exc:
         con.close()
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, (duckdb.IOException, OSError)):
+            raise PublishWriteFailed(
+                f"writing the new published file in {warehouse.parent} failed ({type(exc).__name__}; "
+                f"is the disk full?); the published file was left as it was: {_first_line(exc)}"
+            ) from exc
         raise
     con.close()
+    os.chmod(tmp, PUBLISHED_FILE_MODE)  # readable by analysts whatever the run's umask
+    fsync_path(tmp)
+    fault_point("publish.before_replace")
     os.replace(tmp, warehouse)
+    fsync_path(warehouse.parent, directory=True)  # the rename itself survives a power cut
+    fault_point("publish.after_replace")
     return PublishReport(warehouse, tables, warehouse.stat().st_size, redacted)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:

@@ -18,6 +18,7 @@ from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE
 
 SAMPLE_PERSONS = 20_000
 SAMPLE_SEED = 2025
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the build lock; retry later
 
 app = typer.Typer(
     name="talent",
@@ -79,7 +80,9 @@ def refresh(
 
     The landing folder must exist (a missing one is refused: a failed mount must not publish an
     empty warehouse). An empty one publishes what the ledger already holds, or an empty warehouse.
-    Synthetic data is generated only when asked with --sample.
+    Synthetic data is generated only when asked with --sample. Exits 1 when the run failed (the
+    published file is left as it was), 2 when the landing folder is missing, and 75 without
+    starting when another run (the schedule, the Dagster UI, another refresh) holds the build lock.
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from orchestration.run import BuildBusy
@@ -111,8 +114,8 @@ def refresh(
     try:
         outcome = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
     except BuildBusy as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        typer.echo(f"error: {exc}; this refresh was not started (try again when it has finished)", err=True)
+        raise typer.Exit(EXIT_BUSY) from exc
     typer.echo(outcome.describe())
     if not outcome.success:
         typer.echo("the published warehouse was left as it was", err=True)
@@ -179,12 +182,18 @@ def export_eligibility(
     who: Annotated[
         str | None, typer.Option(help="Who is exporting, for the export log (default: the login name).")
     ] = None,
+    wait: Annotated[
+        int, typer.Option(help="Seconds to wait for a running refresh to finish before giving up.")
+    ] = 1800,
 ) -> None:
     """Persons entitled to a skill-level promotion or to apply directly for a senior title in YEAR.
 
-    Names and ID numbers come from the restricted store beside the build, not the published file.
+    Names and ID numbers come from the restricted store, not the published file. The file is
+    written with mode 0600.
 
-    Needs TALENT_PII_KEY (or the key file); each export is recorded in restricted.export_log.
+    Needs TALENT_PII_KEY (or the key file). Each export is recorded, before the file appears, in the
+    export log (append-only, hash-chained; `talent export verify-log` checks it) with --who and the
+    OS account that ran it. During a refresh, the export waits for it to finish (up to --wait s).
     """
     import getpass
 
@@ -200,11 +209,54 @@ def export_eligibility(
             raise typer.BadParameter("cannot tell who you are: pass --who", param_hint="--who") from exc
     settings = WarehouseSettings(warehouse_path=str(warehouse.resolve()))
     try:
-        rows = run_export(settings, year, out, who)
+        rows = run_export(settings, year, out, who, wait=wait, say=lambda m: typer.echo(m, err=True))
     except (PiiKeyMissing, ExportError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"wrote {out}: {rows} entitlements of {year} (logged in restricted.export_log)")
+    typer.echo(f"wrote {out}: {rows} entitlements of {year} (recorded in the export log)")
+
+
+@export_app.command("verify-log")
+def export_verify_log(
+    warehouse: Annotated[
+        Path, typer.Option(help="The published warehouse file; the export log is in its restricted folder.")
+    ] = Path(DEFAULT_WAREHOUSE),
+) -> None:
+    """Check the export log's hash chain; exit 1 naming the first broken entry.
+
+    When intact, prints the number of entries and the head hash (worth keeping elsewhere: a chain
+    cannot show that its last entries were cut off).
+    """
+    from orchestration.settings import WarehouseSettings
+    from talent.export_log import log_path, verify
+
+    settings = WarehouseSettings(warehouse_path=str(warehouse.resolve()))
+    result = verify(log_path(settings.restricted_dir))
+    typer.echo(result.describe(), err=not result.intact)
+    if not result.intact:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    query: Annotated[
+        str | None,
+        typer.Argument(help="The SQL to run; '-' reads it from standard input; none at a terminal opens a prompt."),
+    ] = None,
+    warehouse: Annotated[Path, typer.Option(help="The published warehouse file.")] = Path(DEFAULT_WAREHOUSE),
+    csv_output: Annotated[bool, typer.Option("--csv", help="Print CSV (every row) instead of a table.")] = False,
+) -> None:
+    """Query the published warehouse the way analysts connect: read-only, blind to other files.
+
+    The connection has enable_external_access = false and lock_configuration = true: no ATTACH, no
+    read_csv of local files, no COPY TO, no extensions, and no SET to undo it. BI code gets the same
+    connection from publish.access.connect_published(path).
+    """
+    from talent.sql import main
+
+    code = main(warehouse, query, as_csv=csv_output)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

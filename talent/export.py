@@ -9,9 +9,11 @@ record of each person). This module joins it, by person key, to the intermediate
 published file — and writes an .xlsx with Chinese headers.
 
 Every export needs the PII key the build was pseudonymised with (``TALENT_PII_KEY`` or the key file)
-and is recorded in ``restricted.export_log`` (who, when, year, rows, file and its SHA-256); the
-restricted database is opened read-write only for that insert. The file appears under its final name
-only once the log row is written, so there is no unlogged export.
+and is recorded in the export log (:mod:`talent.export_log`: who, the OS account, when, year, rows,
+file and its SHA-256; append-only, hash-chained). The list is written to a temp file (mode 0600)
+beside the target, logged (fsynced), and only then renamed to its final name, so there is no unlogged
+export; temp files of a killed export are removed by the next export to that folder. An export
+during a refresh waits for the build lock (up to ``wait`` seconds) instead of failing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,6 +31,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from orchestration.settings import WarehouseSettings
 
 log = logging.getLogger(__name__)
@@ -98,18 +103,9 @@ order by
     e.person_key
 """
 
-EXPORT_LOG_DDL = """
-create table if not exists restricted.export_log (
-    export_id varchar primary key,
-    exported_at timestamp not null,   -- UTC
-    who varchar not null,
-    export varchar not null,          -- which list: 'eligibility'
-    year integer not null,
-    rows bigint not null,
-    file varchar not null,            -- absolute path written
-    file_sha256 varchar not null,
-    as_of_date date                   -- the build's as-of date (promotion follow-up status)
-)"""
+DEFAULT_WAIT = 1800  # seconds an export waits for a running refresh to finish
+# an export's temp file (see export_eligibility), whatever the case of ".xlsx"
+TEMP_PATTERN = re.compile(r"\..+\.xlsx\.[0-9a-f]{8}\.tmp", re.IGNORECASE)
 
 
 class ExportError(RuntimeError):
@@ -123,15 +119,27 @@ class _Listing:
     missing_persons: int
 
 
-def export_eligibility(settings: WarehouseSettings, year: int, out: Path, who: str) -> int:
+def export_eligibility(
+    settings: WarehouseSettings,
+    year: int,
+    out: Path,
+    who: str,
+    *,
+    wait: float = DEFAULT_WAIT,
+    say: Callable[[str], None] | None = None,
+) -> int:
     """Write the persons entitled to a promotion or a title in ``year`` to ``out`` (.xlsx).
 
     Returns the number of data rows (one per person and entitlement). Raises
     :class:`ingest.pii.PiiKeyMissing` without the PII key, :class:`ExportError` when the build is
-    missing, busy or was pseudonymised with another key.
+    missing, was pseudonymised with another key, or stays busy for ``wait`` seconds (``say`` is told
+    once when the export starts waiting).
     """
+    from ingest.faults import fault_point
     from ingest.pii import resolve_key
-    from orchestration.run import BuildBusy, build_lock
+    from ingest.private import private_umask
+    from orchestration.lock import BuildBusy, build_lock
+    from talent import export_log
 
     if not who or not who.strip():
         raise ExportError("say who is exporting (the export log records it)")
@@ -143,7 +151,7 @@ def export_eligibility(settings: WarehouseSettings, year: int, out: Path, who: s
         if not path.exists():
             raise ExportError(f"no {what} at {path}: run `talent refresh` first")
     try:
-        with build_lock(settings.build_dir):
+        with build_lock(settings.build_dir, "talent export eligibility", wait=wait, on_wait=say):
             listing = _read_listing(settings, year, key)
             if listing.missing_persons:
                 log.warning(
@@ -152,18 +160,35 @@ def export_eligibility(settings: WarehouseSettings, year: int, out: Path, who: s
                     listing.missing_persons,
                 )
             out.parent.mkdir(parents=True, exist_ok=True)
+            for stale in (p for p in out.parent.iterdir() if TEMP_PATTERN.fullmatch(p.name)):
+                stale.unlink(missing_ok=True)  # a killed export's names and ID numbers
             tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
             now = datetime.now(UTC).replace(tzinfo=None)
             try:
-                _write_xlsx(tmp, year, listing, who, now)
-                _log_export(
-                    settings, who, year, len(listing.rows), out, _sha256(tmp), listing.as_of_date, now
+                with private_umask():  # 0600: a list of names and ID numbers, even half-written
+                    _write_xlsx(tmp, year, listing, who, now)
+                fault_point("export.after_write")
+                entry = export_log.append(
+                    settings.restricted_dir,
+                    {
+                        "who": who.strip(),
+                        "export": "eligibility",
+                        "year": year,
+                        "rows": len(listing.rows),
+                        "file": str(out),
+                        "file_sha256": _sha256(tmp),
+                        "as_of_date": listing.as_of_date.isoformat() if listing.as_of_date else None,
+                    },
                 )
-                os.replace(tmp, out)
+                fault_point("export.after_log")
+                os.replace(tmp, out)  # only once the log entry is on disk
             finally:
                 tmp.unlink(missing_ok=True)
     except BuildBusy as exc:
         raise ExportError(f"{exc}: export once it has finished") from exc
+    except export_log.ExportLogBroken as exc:
+        raise ExportError(str(exc)) from exc
+    log.info("export logged as entry %d (%s)", entry["seq"], entry["hash"])
     return len(listing.rows)
 
 
@@ -260,41 +285,6 @@ def _write_xlsx(path: Path, year: int, listing: _Listing, who: str, now: datetim
             about.write_string(r, 1, v)
     finally:
         wb.close()
-
-
-def _log_export(
-    settings: WarehouseSettings,
-    who: str,
-    year: int,
-    rows: int,
-    out: Path,
-    sha256: str,
-    as_of: date | None,
-    now: datetime,
-) -> None:
-    """One row in restricted.export_log; the only write this module makes to the restricted store."""
-    try:
-        con = duckdb.connect()
-        con.execute(f"attach '{_sql_text(str(settings.restricted_db))}' as restricted")
-    except duckdb.IOException as exc:
-        raise ExportError(f"cannot open the restricted store to log the export: {exc}") from exc
-    try:
-        con.execute(EXPORT_LOG_DDL)
-        con.execute(
-            "insert into restricted.export_log values (?, ?, ?, 'eligibility', ?, ?, ?, ?, ?)",
-            [
-                uuid.uuid4().hex,
-                now,
-                who.strip(),
-                year,
-                rows,
-                str(out),
-                sha256,
-                as_of,
-            ],
-        )
-    finally:
-        con.close()
 
 
 def _sha256(path: Path) -> str:

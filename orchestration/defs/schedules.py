@@ -6,12 +6,15 @@ import dagster as dg
 
 from orchestration.settings import TIMEZONE
 
+BUILD_TAG = "talent/build"
+
 nightly_refresh = dg.define_asset_job(
     name="nightly_refresh",
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     description="landing -> ingest -> raw -> dbt build -> checks -> publish",
-    tags={"dagster/concurrency_key": "talent_warehouse_build"},  # one writer of the build DB
+    # dagster.yaml limits runs with this tag to one at a time in the run queue (one build DB writer)
+    tags={BUILD_TAG: "nightly_refresh"},
 )
 
 nightly_schedule = dg.ScheduleDefinition(

@@ -214,6 +214,7 @@ def built(tmp_path_factory) -> tuple[WarehouseSettings, Path]:
     work = tmp_path_factory.mktemp("competitions")
     settings = WarehouseSettings(warehouse_path=str(work / "wh" / "talent.duckdb"), as_of=AS_OF)
     settings.build_dir.mkdir(parents=True)
+    settings.restricted_dir.mkdir(parents=True)
     build_raw(settings.build_db, settings.restricted_db)
     result = run_dbt(
         ["build", "--indirect-selection", "cautious", "--select", *NODES], settings.build_db, work
@@ -464,17 +465,12 @@ def test_mart_contract_types(built):
 
 
 def export_log(settings: WarehouseSettings) -> list[tuple]:
-    with duckdb.connect() as con:
-        con.execute(f"attach '{settings.restricted_db}' as restricted (read_only)")
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where database_name = 'restricted' and table_name = 'export_log'"
-        ).fetchone()[0]
-        if not exists:
-            return []
-        return con.execute(
-            "select who, export, year, rows, file, file_sha256, cast(as_of_date as varchar)"
-            " from restricted.export_log order by exported_at"
-        ).fetchall()
+    from talent.export_log import entries, log_path
+
+    return [
+        (e["who"], e["export"], e["year"], e["rows"], e["file"], e["file_sha256"], e["as_of_date"])
+        for e in entries(log_path(settings.restricted_dir))
+    ]
 
 
 def expected_export_rows() -> list[tuple]:

@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.dbt.translator import TalentDbtTranslator
+from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
 
 
@@ -30,6 +31,15 @@ def dbt_build_args(settings: WarehouseSettings) -> list[str]:
     dagster_dbt_translator=TalentDbtTranslator(),
     name="dbt_models",
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings):
+def dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: WarehouseSettings,
+    build_lock: dg.ResourceParam[HeldBuildLock],
+):
+    from ingest.faults import fault_point
+
     os.environ["TALENT_BUILD_DB"] = str(settings.build_db)  # read by dbt_project/profiles.yml
+    fault_point("dbt.before_build")
     yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+    fault_point("dbt.after_build")

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from ingest import contract
+from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
 
 RAW_TABLES = {
@@ -27,13 +28,20 @@ def raw_key(table: str) -> dg.AssetKey:
     "quarantine bad rows and record each file in the load ledger. When nothing new landed and the "
     "published file already reflects this as-of date and these models, nothing downstream runs.",
 )
-def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSettings):
+def ingest_landing(
+    context: dg.AssetExecutionContext, settings: WarehouseSettings, build_lock: dg.ResourceParam[HeldBuildLock]
+):
     from ingest.load import connect_build, ingest
     from ingest.pii import resolve_key
     from orchestration.defs.dbt.resources import dbt_project
+    from orchestration.lock import holds_lock
     from publish.state import clear_marker, current_state, read_marker
 
     if settings.full_refresh and settings.build_dir.exists():
+        # Under the run's build lock (the build_lock resource), so no other run or export reads
+        # what is deleted here. The export log (restricted folder) is never deleted.
+        if not holds_lock(settings.build_dir):
+            raise RuntimeError(f"full refresh refused: this run does not hold the lock of {settings.build_dir}")
         context.log.info("full refresh: removing the build database and the restricted person store")
         for path in (settings.build_db, settings.restricted_db):
             for name in (path, path.with_name(path.name + ".wal")):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_models
+from orchestration.defs.guard import HeldBuildLock
 from orchestration.defs.ingest.assets import raw_key
 from orchestration.settings import WarehouseSettings
 
@@ -25,7 +26,9 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
     description="The analysts' file: schemas `marts` and `audit` only, no personal data, DuckDB "
     "storage v1.5.0; swapped in with os.replace when the run's blocking checks have passed.",
 )
-def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSettings):
+def published_warehouse(
+    context: dg.AssetExecutionContext, settings: WarehouseSettings, build_lock: dg.ResourceParam[HeldBuildLock]
+):
     import duckdb
 
     from ingest.pii import resolve_key

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from expectations.runner import SUITES
+from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
 
 
@@ -52,7 +53,7 @@ def _make_check(name: str, spec) -> dg.AssetChecksDefinition:
         additional_deps=[_asset_key(t) for t in tables[1:]],
         description=spec.description,
     )
-    def _check(settings: WarehouseSettings) -> dg.AssetCheckResult:
+    def _check(settings: WarehouseSettings, build_lock: dg.ResourceParam[HeldBuildLock]) -> dg.AssetCheckResult:
         from expectations.runner import run_suite
 
         con = duckdb.connect(str(settings.build_db), read_only=True)
