@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from publish.docs import TableDoc, published_docs
+
 STORAGE_VERSION = "v1.5.0"
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # A resident ID number anywhere in a text value (birth date between 1900 and 2099).
@@ -54,7 +56,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> PublishReport:
+def publish(
+    build_db: Path, warehouse: Path, run_id: str, as_of: date, manifest: Path | None = None
+) -> PublishReport:
+    """Write the published file from the build database and swap it in. With ``manifest`` (dbt's),
+    every table and column gets its documentation as a comment (Chinese label, then description)."""
+    docs = published_docs(manifest) if manifest else {}
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     tmp = warehouse.with_name(f".{warehouse.name}.{run_id[:8]}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -75,7 +82,6 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
         ]
         for table in marts:
             con.execute(f"create table pub.marts.{table} as select * from marts.{table}")
-            _copy_comments(con, "marts", table)
         for table, query in AUDIT_TABLES.items():
             con.execute(f"create table pub.audit.{table} as {query}")
         con.execute(
@@ -83,6 +89,7 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
             "?::timestamp as published_at",
             [run_id, as_of, datetime.now(UTC).replace(tzinfo=None)],
         )
+        _write_comments(con, docs)
         tables = {
             f"{s}.{t}": con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]
             for s, t in con.execute(
@@ -105,21 +112,23 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date) -> Publis
     return PublishReport(warehouse, tables, warehouse.stat().st_size)
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-    """Keep dbt's persisted descriptions, so BI tools show them beside the columns."""
-    row = con.execute(
-        "select comment from duckdb_tables() where database_name = 'build' "
-        "and schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    if row and row[0]:
-        con.execute(f"comment on table pub.{schema}.{table} is {_quote(row[0])}")
-    for column, comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'build' "
-        "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
-        [schema, table],
+def _write_comments(con: duckdb.DuckDBPyConnection, docs: dict[str, TableDoc]) -> None:
+    """The dbt docs as comments of the new file's tables and columns, so any BI tool shows them."""
+    for schema, table in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'pub'"
     ).fetchall():
-        con.execute(f'comment on column pub.{schema}.{table}."{column}" is {_quote(comment)}')
+        doc = docs.get(f"{schema}.{table}")
+        if doc is None:
+            continue
+        con.execute(f"comment on table pub.{schema}.{table} is {_quote(doc.comment())}")
+        for (column,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'pub' "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall():
+            con.execute(
+                f'comment on column pub.{schema}.{table}."{column}" is {_quote(doc.column(column).comment())}'
+            )
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
