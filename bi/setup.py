@@ -41,7 +41,7 @@ os.environ.setdefault("SUPERSET_CONFIG_PATH", str(BI_DIR / "superset_config.py")
 os.environ.setdefault("SUPERSET_LOAD_EXAMPLES", "no")
 sys.path.insert(0, str(ROOT))  # publish.docs: standard library only
 
-from publish.docs import published_docs  # noqa: E402
+from publish.docs import published_docs
 
 
 def dataset_uuid(table: str) -> str:
@@ -197,7 +197,6 @@ def setup(warehouse: Path) -> None:
 
     from flask import g
     from flask_migrate import upgrade
-
     from superset.app import create_app
 
     app = create_app()
