@@ -3,8 +3,9 @@
 Official statistics do not publish small counts of persons (the UK GSS and DfE convention, which the
 symbols follow):
 
-- ``c``: confidential, suppressed: a count of persons below the threshold (a setting,
-  ``TALENT_PUBLIC_THRESHOLD``, default 5; zero included), every figure built on a suppressed count
+- ``c``: confidential, suppressed: a count of persons from 1 to below the threshold (a setting,
+  ``TALENT_PUBLIC_THRESHOLD``, default 5; a zero is shown, as DfE does: it discloses nobody), every
+  figure built on a suppressed count
   (a ratio, a gap, a projection), and the *secondary* suppressions below;
 - ``x``: not available: the warehouse has no value (no trend from a single year end, no data yet);
 - ``z``: not applicable: a ratio whose denominator is zero (nobody to divide by).
@@ -14,7 +15,7 @@ of the same date or year (and level, indicator, ...). Were a single unit suppres
 minus the published others would give it back; were two suppressed cells known to lie below the
 threshold and to sum to the difference, they could be pinned down too. So, per group and per count,
 while some suppressed cell can be recovered exactly from the published cells (interval reasoning:
-a primary cell lies in [0, threshold - 1], a secondary one in [threshold, difference]), the smallest
+a primary cell lies in [1, threshold - 1], a secondary one in [0, difference]), the smallest
 published unit is suppressed as well (ties by code); when no unit is left, the total is suppressed.
 A table publishes the same pattern for the same figures, so two tables cannot be played off each
 other (``mart_target_progress`` repeats the latest date of ``mart_high_skill_ratio``).
@@ -44,7 +45,7 @@ DEFAULT_THRESHOLD = 5
 REGION_CODE = "650000"
 SUPPRESSED, UNAVAILABLE, NOT_APPLICABLE = "c", "x", "z"
 SYMBOLS = {
-    SUPPRESSED: "保密（小于阈值的人数及据其计算的数值，含为防止倒推而隐藏的数值）/ confidential",
+    SUPPRESSED: "保密（1至阈值以下的人数及据其计算的数值，含为防止倒推而隐藏的数值）/ confidential",
     UNAVAILABLE: "无数据 / not available",
     NOT_APPLICABLE: "不适用（分母为零）/ not applicable",
 }
@@ -119,8 +120,8 @@ class Cell:
 
 def _bounds(cells: list[tuple[int, bool]], difference: int, threshold: int) -> list[tuple[int, int]]:
     """For suppressed cells (true value, primary?) summing to ``difference``: the interval each is
-    known to lie in, given every other cell's interval (primary [0, t-1], secondary [t, difference])."""
-    box = [(0, threshold - 1) if primary else (threshold, difference) for _, primary in cells]
+    known to lie in, given every other cell's interval (primary [1, t-1], secondary [0, difference])."""
+    box = [(1, threshold - 1) if primary else (0, difference) for _, primary in cells]
     out = []
     for i, (lo, hi) in enumerate(box):
         others_lo = sum(b[0] for j, b in enumerate(box) if j != i)
@@ -138,7 +139,7 @@ def suppress(rows: list[dict], spec: PublicSpec, threshold: int) -> list[dict[st
     suppressed: dict[tuple[int, str], bool] = {}  # (row index, count) -> primary?
     for i, row in enumerate(rows):
         for c in spec.counts:
-            if row[c] is not None and row[c] < threshold:
+            if row[c] is not None and 0 < row[c] < threshold:
                 suppressed[(i, c)] = True
     groups: dict[tuple, list[int]] = {}
     for i, row in enumerate(rows):
@@ -241,7 +242,7 @@ def write_public(warehouse: Path, out: Path, docs: dict[str, TableDoc], threshol
         "threshold": threshold,
         "symbols": SYMBOLS,
         "tables": [s.table for s in SPECS],
-        "rule": "counts of persons below the threshold, figures built on them, and the cells that would let "
+        "rule": "counts of persons from 1 to below the threshold, figures built on them, and the cells that would let "
         "them be recovered from the region total are shown as c",
     }
     replace_text(out / "index.json", json.dumps(index, ensure_ascii=False, indent=1))
