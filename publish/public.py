@@ -40,6 +40,7 @@ import pyarrow as pa
 
 from publish.docs import TableDoc
 from publish.files import read_published, replace_file, replace_text
+from publish.parquet import write_table
 
 DEFAULT_THRESHOLD = 5
 REGION_CODE = "650000"
@@ -216,8 +217,6 @@ def _arrow(columns: list[str], rows: list[dict[str, Cell]], spec: PublicSpec) ->
 
 
 def write_public(warehouse: Path, out: Path, docs: dict[str, TableDoc], threshold: int) -> list[Path]:
-    from publish.parquet import write_table
-
     written = []
     with read_published(warehouse) as con:
         run_id, as_of = con.execute("select run_id, as_of_date::varchar from audit.refresh").fetchone()

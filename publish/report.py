@@ -251,8 +251,8 @@ def render(data: dict, change: dict) -> str:
                    for r in behind]
     score_rows = [[
         _td(r["indicator_id"]), _td(r["indicator_name_zh"]),
-        _td(_num(r["actual_value"], ",.4g") if r["actual_value"] is not None else "—", cls="n"),
-        _td(_num(r["target_value"], ",.4g") if r["target_value"] is not None else "—", cls="n"),
+        _td(_num(r["actual_value"], ",.4g"), cls="n"),
+        _td(_num(r["target_value"], ",.4g"), cls="n"),
         _td(r["comparator"]), _td(STATUS_ZH.get(r["status"], r["status"]), cls=f"s-{r['status']}"), _td(r["note"]),
     ] for r in data["scorecard"]]
     ledger_rows = [[_td(r["source"]), _td(_num(r["files"]), cls="n"), _td(_num(r["landed"]), cls="n"),
