@@ -97,3 +97,25 @@ def test_the_report_shows_the_marts_figures_and_the_definitions(sample):
     assert "高技能人才数 ÷ 技能人才数" in html
     assert "有效证书" in html and "最高等级序号 ≥ 3" in html  # the contract's definitions
     assert "<script src=" not in html and "cdn." not in html.split("<body>", 1)[1].split("<script", 1)[0]
+
+
+def test_a_failing_output_is_reported_and_the_others_still_written(sample, tmp_path, monkeypatch):
+    import shutil
+
+    import publish.report
+    from publish.outputs import write_outputs
+
+    copy = tmp_path / "warehouse" / "talent.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(sample.warehouse, copy)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publish.report, "write_report", broken)
+    result = write_outputs(copy)
+    assert not result.ok and result.errors == {"report": "OSError: disk full"}
+    assert set(result.written) == {"parquet", "public"}
+    assert (copy.parent / "parquet" / "mart_high_skill_ratio.parquet").exists()
+    assert (copy.parent / "public" / "index.json").exists()
+    assert not (copy.parent / "report").exists()
