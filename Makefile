@@ -7,11 +7,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install refresh test lint bench dagster clean
+.PHONY: install refresh test lint bench dagster bi bi-install clean
 
 install: $(VENV)/.installed ## create .venv from uv.lock and parse the dbt project
 
-$(VENV)/.installed: pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_project/models/*/*.yml)
+$(VENV)/.installed: pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_project/models/*.yml dbt_project/models/*.md dbt_project/models/*/*.yml)
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
@@ -24,13 +24,23 @@ test: install ## unit, integration and end-to-end tests
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check ingest synth expectations orchestration publish talent tests
+	$(BIN)/ruff check ingest synth expectations orchestration publish talent tests bi
 
 bench: install ## benchmark at the small scale; see `talent bench --help`
 	$(BIN)/talent bench --scale small
 
 dagster: install ## the Dagster UI on the same Definitions the schedule runs
 	$(BIN)/dagster dev -m orchestration.definitions
+
+bi-install: bi/.venv/.installed ## Superset's own environment, bi/.venv, from bi/uv.lock
+
+bi/.venv/.installed: bi/pyproject.toml bi/uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	cd bi && $(UV) sync --frozen
+	@touch $@
+
+bi: install bi-install ## Superset on http://127.0.0.1:8088 with the dashboards, on the published file
+	bi/.venv/bin/python bi/setup.py
 
 clean:
 	rm -rf data/warehouse/*.duckdb data/warehouse/.build dbt_project/target

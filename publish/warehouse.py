@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.faults import fault_point
+from publish.docs import TableDoc, published_docs
 
 STORAGE_VERSION = "v1.5.0"
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -154,8 +155,14 @@ def fsync_path(path: Path, *, directory: bool = False) -> None:
         os.close(fd)
 
 
-def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None) -> PublishReport:
-    """``key`` (the PII key) enables redaction of known names; without it only ID-shaped text is."""
+def publish(
+    build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None, manifest: Path | None = None
+) -> PublishReport:
+    """Write the published file from the build database and swap it in. ``key`` (the PII key)
+    enables redaction of known names (without it only ID-shaped text is redacted); with
+    ``manifest`` (dbt's), every table and column gets its documentation as a comment (Chinese
+    label, then description)."""
+    docs = published_docs(manifest) if manifest else {}
     public_dir(warehouse.parent)
     remove_stale_temps(warehouse)
     tmp = temp_path(warehouse, run_id)
@@ -182,7 +189,6 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None)
         ]
         for table in marts:
             con.execute(f"create table pub.marts.{table} as select * from marts.{table}")
-            _copy_comments(con, "marts", table)
         for table, query in AUDIT_TABLES.items():
             con.execute(f"create table pub.audit.{table} as {query}")
         con.execute(
@@ -190,6 +196,7 @@ def publish(build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None)
             "?::timestamp as published_at",
             [run_id, as_of, datetime.now(UTC).replace(tzinfo=None)],
         )
+        _write_comments(con, docs)
         tables = {
             f"{s}.{t}": con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]
             for s, t in con.execute(
@@ -229,21 +236,23 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-    """Keep dbt's persisted descriptions, so BI tools show them beside the columns."""
-    row = con.execute(
-        "select comment from duckdb_tables() where database_name = 'build' "
-        "and schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    if row and row[0]:
-        con.execute(f"comment on table pub.{schema}.{table} is {_quote(row[0])}")
-    for column, comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'build' "
-        "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
-        [schema, table],
+def _write_comments(con: duckdb.DuckDBPyConnection, docs: dict[str, TableDoc]) -> None:
+    """The dbt docs as comments of the new file's tables and columns, so any BI tool shows them."""
+    for schema, table in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'pub'"
     ).fetchall():
-        con.execute(f'comment on column pub.{schema}.{table}."{column}" is {_quote(comment)}')
+        doc = docs.get(f"{schema}.{table}")
+        if doc is None:
+            continue
+        con.execute(f"comment on table pub.{schema}.{table} is {_quote(doc.comment())}")
+        for (column,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'pub' "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall():
+            con.execute(
+                f'comment on column pub.{schema}.{table}."{column}" is {_quote(doc.column(column).comment())}'
+            )
 
 
 def redact_published(con: duckdb.DuckDBPyConnection, database: str, key) -> int:

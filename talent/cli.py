@@ -121,6 +121,10 @@ def refresh(
         typer.echo("the published warehouse was left as it was", err=True)
         raise typer.Exit(1)
     typer.echo(f"warehouse: {settings.warehouse} (as of {settings.as_of_date})")
+    if outcome.published and outcome.failed_checks:  # the report or a feed was not written beside it
+        typer.echo("the warehouse is published, but the report or a feed beside it was not written "
+                   "(the next run writes them again)", err=True)
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -165,11 +169,54 @@ def bench(
 
 
 export_app = typer.Typer(
-    help="Person-level lists with names and ID numbers, from the restricted store (needs the PII key; "
-    "every export is logged).",
+    help="Exports: the marts as Parquet for other BI tools (from the published file), and the person-level "
+    "lists with names and ID numbers (from the restricted store; needs the PII key; every export is logged).",
     no_args_is_help=True,
 )
 app.add_typer(export_app, name="export")
+
+
+@export_app.command("marts")
+def export_marts(
+    out: Annotated[Path, typer.Option(help="Folder to write <mart>.parquet files into (created if missing).")],
+    fmt: Annotated[str, typer.Option("--format", help="File format: parquet.")] = "parquet",
+    public: Annotated[
+        bool,
+        typer.Option("--public", help="The public edition instead: small counts and what is built on them "
+                     "suppressed (c), unavailable x, not applicable z; CSV beside each Parquet file."),
+    ] = False,
+    threshold: Annotated[
+        int | None, typer.Option(help="With --public: counts below this are suppressed (default "
+                                 "TALENT_PUBLIC_THRESHOLD, else 5).")
+    ] = None,
+    warehouse: Annotated[Path, typer.Option(help="The published warehouse file.")] = Path(DEFAULT_WAREHOUSE),
+) -> None:
+    """One Parquet file per mart of the published warehouse (or the public edition with --public).
+
+    Each column's Chinese label and dbt description are in the Parquet field metadata. Every publish
+    also writes them beside the published file: parquet/ and public/.
+    """
+    from publish.docs import DocsMissing, published_docs
+
+    if fmt != "parquet":
+        raise typer.BadParameter("only parquet is supported", param_hint="--format")
+    if not warehouse.exists():
+        typer.echo(f"error: {warehouse} does not exist: run `talent refresh` first", err=True)
+        raise typer.Exit(2)
+    try:
+        docs = published_docs()
+    except DocsMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if public:
+        from publish.public import threshold_from_env, write_public
+
+        files = write_public(warehouse, out, docs, threshold if threshold is not None else threshold_from_env())
+    else:
+        from publish.parquet import export_marts as write_marts
+
+        files = write_marts(warehouse, out, docs)
+    typer.echo(f"wrote {len(files)} files to {out}")
 
 
 @export_app.command("eligibility")

@@ -228,6 +228,8 @@ def query(db_path: Path, sql: str) -> list[tuple]:
 def test_every_node_passes_without_warnings(built):
     _, work = built
     results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    # exposures (dbt_project/models/_exposures.yml) are in a build's results with status no-op: nothing to run
+    results = [r for r in results if not r["unique_id"].startswith("exposure.")]
     assert {r["status"] for r in results} <= {"success", "pass"}, [
         (r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass")
     ]

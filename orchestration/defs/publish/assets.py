@@ -11,6 +11,7 @@ from orchestration.defs.ingest.assets import raw_key
 from orchestration.settings import WarehouseSettings
 
 PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
+OUTPUTS_CHECK = "report_and_feeds"
 MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
 
 
@@ -24,7 +25,17 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
         fail_window=timedelta(hours=30), warn_window=timedelta(hours=26)
     ),
     description="The analysts' file: schemas `marts` and `audit` only, no personal data, DuckDB "
-    "storage v1.5.0; swapped in with os.replace when the run's blocking checks have passed.",
+    "storage v1.5.0; swapped in with os.replace when the run's blocking checks have passed. Then, "
+    "from it, the nightly report, the Parquet feed and the public edition beside it.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            OUTPUTS_CHECK,
+            asset=PUBLISHED_KEY,
+            description="The report (report/index.html), the Parquet feed (parquet/) and the public edition "
+            "(public/) were written from the new file. A failure leaves the new warehouse published, fails "
+            "this check, and makes the next run rebuild and write them again.",
+        )
+    ],
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, settings: WarehouseSettings, build_lock: dg.ResourceParam[HeldBuildLock]
@@ -33,21 +44,38 @@ def published_warehouse(
 
     from ingest.pii import resolve_key
     from orchestration.defs.dbt.resources import dbt_project
-    from publish.state import current_state, write_marker
+    from publish.outputs import write_outputs
+    from publish.state import clear_marker, current_state, write_marker
     from publish.warehouse import publish
 
     key = resolve_key(settings.key_file, create=False)  # ingest made sure there is one
-    report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key)
-    con = duckdb.connect(str(settings.build_db), read_only=True)
-    try:
-        write_marker(settings.build_dir, current_state(con, settings, dbt_project().manifest_path))
-    finally:
-        con.close()
+    manifest = dbt_project().manifest_path
+    report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key, manifest)
     context.log.info(
         "published %s (%d tables, %d bytes, %d values redacted)",
         report.path, len(report.tables), report.bytes, report.redacted,
     )
+    outputs = write_outputs(settings.warehouse, manifest)
+    if outputs.ok:
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+        try:
+            write_marker(settings.build_dir, current_state(con, settings, manifest))
+        finally:
+            con.close()
+    else:  # no "up to date" marker: the next run, even with nothing new, publishes and writes them again
+        clear_marker(settings.build_dir)
+        for name, error in outputs.errors.items():
+            context.log.error("published, but the %s was not written: %s", name, error)
     return dg.MaterializeResult(
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=OUTPUTS_CHECK,
+                passed=outputs.ok,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=None if outputs.ok else "; ".join(f"{k}: {v}" for k, v in outputs.errors.items()),
+                metadata={"written": dg.MetadataValue.json(outputs.written)},
+            )
+        ],
         metadata={
             "path": dg.MetadataValue.path(str(report.path)),
             "as_of_date": dg.MetadataValue.text(settings.as_of_date.isoformat()),
