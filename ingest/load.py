@@ -560,18 +560,16 @@ class _Loader:
         self._reject(one.f, one.load_id, FileRejected(one.f.source_file, None,
                                                       f"cannot be loaded ({describe_error(exc)})"))
 
-    def _drop(self, batch: list[_Staged], staged_only: bool = False) -> None:
-        """Free what a batch staged (its landed text), and unless ``staged_only`` the rest too."""
+    def _drop(self, batch: list[_Staged]) -> None:
+        """Free what a batch staged and derived."""
         self.con.execute("drop view if exists __landed")
         self.con.unregister("__frames")  # a no-op when not registered
         for s in batch:
             if s.table:
                 self.con.execute(f"drop table if exists {s.table}")
             s.frame = None
-        if staged_only:
-            return
         self.con.unregister("__files")
-        for name in ("__typed", "__problems", *[f"__lk_{col}" for col in _all_columns()]):
+        for name in ("__bad", "__problems", *[f"__lk_{col}" for col in _all_columns()]):
             self.con.execute(f"drop table if exists {name}")
 
     def _write_batch(self, batch: list[_Staged]) -> None:
@@ -586,11 +584,13 @@ def _all_columns() -> set[str]:
 
 
 class _Batch:
-    """One batch: staged rows -> lookups -> typed rows -> quarantine, raw, persons, ledger.
+    """One batch: staged rows -> lookups -> problems -> quarantine, raw, persons, ledger.
 
-    ``__typed`` holds, per staged row, each column's typed value (``v_<column>``), its problem
-    (``e_<column>``, null when fine) and, for vocabulary columns with a problem, the landed text
-    (``t_<column>``, the quarantine's value); ``__ok`` marks the rows that load.
+    Each column's distinct landed spellings are normalised once (``__lk_<column>``: raw, value,
+    reason, and what derives from the value). ``__problems`` holds one row per (row, column) problem,
+    found by joining the staged rows with the few spellings that have a reason; ``__bad`` the rows
+    that have any. The raw insert and the persons read the staged rows once more, joined with the
+    lookups, leaving the bad rows out: no typed copy of the batch is materialised in between.
     """
 
     def __init__(self, loader: _Loader, source: c.Source, batch: list[_Staged]):
@@ -601,27 +601,20 @@ class _Batch:
         con = self.con
         self._stage()
         self._lookups()
-        self._typed()
-        if len(self.batch) == 1:  # the landed text is no longer needed (a batch of several may be retried)
-            self.loader._drop(self.batch, staged_only=True)
         self._problems()
         persons = self._persons()
-        counts = {
-            i: (n, q)
-            for i, n, q in con.execute(
-                "select __file, count(*), count(*) filter (where not __ok) from __typed group by all"
-            ).fetchall()
-        }
+        landed = dict(con.execute("select __file, count(*) from __landed group by all").fetchall())
+        bad = dict(con.execute("select __file, count(*) from __bad group by all").fetchall())
         self.loader.journal.mark("write", names)
-        load_ids = [s.load_id for i, s in enumerate(self.batch) if counts.get(i, (0, 0))[0]]
+        load_ids = [s.load_id for i, s in enumerate(self.batch) if landed.get(i)]
         if persons is not None and persons.num_rows:
             fault_point("ingest.before_restricted")
             restricted.write_chunks(con, self.loader.key, self.loader.run_id, load_ids, persons)
             fault_point("ingest.after_restricted")
         outcomes, ledger = [], []
         for i, s in enumerate(self.batch):
-            landed, quarantined = counts.get(i, (0, 0))
-            outcome = FileOutcome(s.f.source_file, LOADED, landed, landed - quarantined, quarantined, "; ".join(s.notes))
+            n, q = landed.get(i, 0), bad.get(i, 0)
+            outcome = FileOutcome(s.f.source_file, LOADED, n, n - q, q, "; ".join(s.notes))
             outcomes.append(outcome)
             ledger.append(self.loader._row(s.f, s.load_id, outcome))
         con.execute("begin")
@@ -665,16 +658,28 @@ class _Batch:
 
     # ---- normalisation: one lookup per column, of its distinct landed spellings
 
+    def _distinct(self) -> dict[str, pl.Series]:
+        """Every column's distinct spellings, in one scan of the staged rows (for free-text columns
+        only those that cleaning can change: plain ASCII is clean already)."""
+        aggregates = []
+        for i, col in enumerate(self.columns):
+            only = f" filter (where not regexp_full_match({col.name}, '{PLAIN}'))" if col.kind in TEXT_KINDS else ""
+            aggregates += [f"list(distinct {col.name}){only} as d{i}", f"bool_or({col.name} is null) as n{i}"]
+        row = self.con.sql(f"select {', '.join(aggregates)} from __landed").to_arrow_table()
+        out = {}
+        for i, col in enumerate(self.columns):
+            values = [v for v in (row.column(f"d{i}")[0].as_py() or []) if v is not None]
+            if row.column(f"n{i}")[0].as_py() or not row.num_rows:
+                values.append(None)
+            out[col.name] = pl.Series("raw", values, dtype=pl.Utf8)
+        return out
+
     def _lookups(self) -> None:
         con, vocab = self.con, vocabulary()
         pads = {"ipad": self.loader.ipad, "opad": self.loader.opad}
+        spellings = self._distinct()
         for col in self.columns:
-            where = ""
-            if col.kind in TEXT_KINDS:  # only what cleaning can change: plain ASCII is clean already
-                where = f"where {col.name} is null or not regexp_full_match({col.name}, '{PLAIN}')"
-            distinct = pl.from_arrow(
-                con.sql(f"select distinct {col.name} as raw from __landed {where}").to_arrow_table()
-            )["raw"]
+            distinct = spellings[col.name]
             if col.kind == c.PERSON_NAME:
                 table = pl.DataFrame({"raw": distinct}, schema={"raw": pl.Utf8}).with_columns(
                     clean_text(pl.col("raw")).alias("value"),
@@ -693,75 +698,71 @@ class _Batch:
             con.execute(sql, pads) if derived else con.execute(sql)
             con.unregister("__lookup")
 
-    def _typed(self) -> None:
-        cols, joins = ["l.__file", "l.row_number", f"l.{SHAPE}"], []
-        for i, col in enumerate(self.columns):
-            k = f"k{i}"
-            joins.append(f"left join __lk_{col.name} {k} on {k}.raw is not distinct from l.{col.name}")
-            if col.kind in TEXT_KINDS:
-                value = (f"case when l.{col.name} is not null and regexp_full_match(l.{col.name}, '{PLAIN}') "
-                         f"then l.{col.name} else {k}.value end")
-            else:
-                value = f"{k}.value"
-            cols += [f"{value} as v_{col.name}", f"{k}.reason as e_{col.name}"]
-            if col.kind in VOCABULARY_KINDS:
-                cols.append(  # trimmed as both readers agree on it (the exact one drops leading spaces)
-                    f"case when {k}.reason is not null then nullif(trim(l.{col.name}, '{BLANK}'), '') end "
-                    f"as t_{col.name}"
-                )
-            if col.kind == c.LEVEL:
-                cols.append(f"{k}.level_rank as level_rank")
-            elif col.kind == c.ID_NUMBER:
-                cols += [f"{k}.person_key as person_key", f"{k}.birth_date as birth_date",
-                         f"{k}.id_gender as id_gender"]
-            elif col.kind == c.PERSON_NAME:
-                cols.append(f"{k}.name_key as name_key")
-        fine = [f"l.{SHAPE} is null", *[f"{k}.reason is null" for k in (f"k{i}" for i in range(len(self.columns)))]]
-        self.con.execute(
-            f"create or replace temp table __typed as select {', '.join(cols)}, {' and '.join(fine)} as __ok "
-            f"from __landed l {' '.join(joins)}"
-        )
-        for rule in self.source.row_rules:  # rules over typed values, on rows fine otherwise
-            cond = re.sub(r"\b([a-z_]+)\b", lambda m: f"v_{m.group(1)}" if m.group(1) in
-                          {col.name for col in self.columns} else m.group(1), rule.broken)
-            self.con.execute(
-                f"update __typed set e_{rule.column} = ?, __ok = false where __ok and ({cond})", [rule.reason]
-            )
+    def _join(self, col: c.Column, alias: str) -> str:
+        return f"left join __lk_{col.name} {alias} on {alias}.raw is not distinct from l.{col.name}"
+
+    def _value(self, col: c.Column, alias: str) -> str:
+        if col.kind in TEXT_KINDS:  # plain values are not in the lookup: they are their own value
+            return (f"case when {alias}.raw is null and l.{col.name} is not null then l.{col.name} "
+                    f"else {alias}.value end")
+        return f"{alias}.value"
 
     # ---- bad rows
 
     def _problems(self) -> None:
-        """__problems: one row per (row, column) problem of the rows that do not load."""
+        """__problems: one row per (row, column) problem; __bad: the rows that do not load."""
+        con = self.con
         selects = [
             (
                 f"select __file, row_number, null::varchar as column_name, {SHAPE} as reason, "
-                f"null::varchar as value from __typed where {SHAPE} is not null"
+                f"null::varchar as value from __landed where {SHAPE} is not null"
             )
         ]
         for col in self.columns:
-            shown = f"t_{col.name}" if col.kind in VOCABULARY_KINDS else "null::varchar"
+            shown = f"nullif(trim(l.{col.name}, '{BLANK}'), '')" if col.kind in VOCABULARY_KINDS else "null::varchar"
             selects.append(
-                f"select __file, row_number, '{col.name}' as column_name, e_{col.name} as reason, {shown} as value "
-                f"from __typed where not __ok and {SHAPE} is null and e_{col.name} is not null"
+                f"select l.__file, l.row_number, '{col.name}' as column_name, k.reason, {shown} as value "
+                f"from __landed l join (select raw, reason from __lk_{col.name} where reason is not null) k "
+                f"on k.raw is not distinct from l.{col.name} where l.{SHAPE} is null"
             )
-        self.con.execute(f"create or replace temp table __problems as {' union all '.join(selects)}")
+        con.execute(f"create or replace temp table __problems as {' union all '.join(selects)}")
+        con.execute("create or replace temp table __bad as select distinct __file, row_number from __problems")
+        for rule in self.source.row_rules:  # over typed values, on rows without another problem
+            words = set(re.findall(r"\w+", rule.broken))
+            operands = [(i, col) for i, col in enumerate(self.columns) if col.name in words]
+            joins = " ".join(self._join(col, f"k{i}") for i, col in operands)
+            aliases = {col.name: f"k{i}.value" for i, col in operands}
+            cond = re.sub(r"\b(\w+)\b", lambda m, a=aliases: a.get(m.group(1), m.group(1)), rule.broken)
+            con.execute(
+                f"insert into __problems select l.__file, l.row_number, ?, ?, null from __landed l {joins} "
+                f"anti join __bad b on b.__file = l.__file and b.row_number = l.row_number "
+                f"where l.{SHAPE} is null and ({cond})",
+                [rule.column, rule.reason],
+            )
+            con.execute("create or replace temp table __bad as select distinct __file, row_number from __problems")
 
     # ---- what is written
+
+    _GOOD = "anti join __bad b on b.__file = l.__file and b.row_number = l.row_number"
 
     def _persons(self) -> pa.Table | None:
         """The ID number and name of every row that loads, with where it landed (the export reads
         the latest record of each person; deduplicating here would cost more than it saves)."""
-        if "person_key" not in raw_columns(self.source):
+        ids = [col for col in self.columns if col.kind == c.ID_NUMBER]
+        if not ids:
             return None
-        id_col = next(col.name for col in self.columns if col.kind == c.ID_NUMBER)
-        names = [col.name for col in self.columns if col.kind == c.PERSON_NAME]
-        name = f"t.v_{names[0]}" if names else "null::varchar"
+        names = [col for col in self.columns if col.kind == c.PERSON_NAME]
+        name = "n.value" if names else "null::varchar"
+        name_join = self._join(names[0], "n") if names else ""
         return self.con.sql(
             f"""
-            select t.v_{id_col} as id_number, {name} as name, '{self.source.name}' as source,
-                   f.source_file, f.export_date, t.row_number
-            from __typed t join __files f on f.__file = t.__file
-            where t.__ok
+            select k.value as id_number, {name} as name, '{self.source.name}' as source,
+                   f.source_file, f.export_date, l.row_number
+            from __landed l
+            join __files f on f.__file = l.__file
+            join __lk_{ids[0].name} k on k.raw is not distinct from l.{ids[0].name}
+            {name_join}
+            {self._GOOD}
             """
         ).to_arrow_table()
 
@@ -798,17 +799,26 @@ class _Batch:
         cols = raw_columns(self.source)
         exprs = {
             "load_id": "f.load_id", "source_file": "f.source_file", "file_name": "f.file_name",
-            "export_date": "f.export_date", "row_number": "t.row_number",
-            "person_key": "t.person_key", "birth_date": "t.birth_date", "level_rank": "t.level_rank",
+            "export_date": "f.export_date", "row_number": "l.row_number",
         }
-        for col in self.columns:
-            exprs[typed_name(col)] = f"t.v_{col.name}"
-        if "gender" in exprs and "person_key" in cols:
-            exprs["gender"] = "coalesce(t.v_gender, t.id_gender)"
+        joins = []
+        for i, col in enumerate(self.columns):
+            if col.kind == c.PERSON_NAME:
+                continue
+            k = f"k{i}"
+            joins.append(self._join(col, k))
+            exprs[typed_name(col)] = self._value(col, k)
+            if col.kind == c.LEVEL:
+                exprs["level_rank"] = f"{k}.level_rank"
+            elif col.kind == c.ID_NUMBER:
+                exprs["person_key"], exprs["birth_date"] = f"{k}.person_key", f"{k}.birth_date"
+                id_alias = k
+        if "gender" in cols and "person_key" in cols:  # blank gender: from the ID number
+            exprs["gender"] = f"coalesce({exprs['gender']}, {id_alias}.id_gender)"
         self.con.execute(
             f"insert into raw.{self.source.name} ({', '.join(cols)}) "
             f"select {', '.join(exprs[name] for name in cols)} "
-            "from __typed t join __files f on f.__file = t.__file where t.__ok"
+            f"from __landed l join __files f on f.__file = l.__file {' '.join(joins)} {self._GOOD}"
         )
 
 
