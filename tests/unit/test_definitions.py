@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import dagster as dg
 
 from expectations.runner import SUITES
 from orchestration.definitions import defs
-from orchestration.defs.dbt.assets import dbt_build_args
+from orchestration.defs.dbt.assets import dbt_build_args, dbt_env, dbt_target_path
 from orchestration.settings import WarehouseSettings
 
 
@@ -47,8 +50,30 @@ def test_nightly_job_and_schedule():
 
 
 def test_dbt_is_invoked_once_with_the_run_settings():
-    args = dbt_build_args(WarehouseSettings(as_of="2025-12-31", full_refresh=True))
+    args = dbt_build_args(WarehouseSettings(as_of="2025-12-31", full_refresh=True, min_age=18))
     assert args[0] == "build" and args[-1] == "--full-refresh"
-    assert '"as_of_date": "2025-12-31"' in args[2]
+    assert json.loads(args[2]) == {"min_age": 18, "max_age": 60}
     assert dbt_build_args(WarehouseSettings(as_of="2025-12-31"))[-1] != "--full-refresh"
     assert args[3:5] == ["--exclude-resource-type", "unit_test"]  # those run in the test suite
+
+
+def test_the_as_of_date_travels_in_the_environment_so_dbt_partial_parse_stays_valid():
+    # --vars must not change from one night to the next: any change re-parses the whole project
+    night_1 = dbt_build_args(WarehouseSettings(as_of="2025-12-30"))
+    night_2 = dbt_build_args(WarehouseSettings(as_of="2025-12-31"))
+    assert night_1 == night_2
+    env = dbt_env(WarehouseSettings(as_of="2025-12-31", build_path="/srv/b"), "2025-12-30 02:00:01.5")
+    assert env == {
+        "TALENT_BUILD_DB": "/srv/b/build.duckdb",
+        "TALENT_DBT_AS_OF_DATE": "2025-12-31",
+        "TALENT_DBT_TESTED_THROUGH": "2025-12-30 02:00:01.5",
+    }
+    # a full refresh, or nothing published yet: every row is tested
+    assert dbt_env(WarehouseSettings(full_refresh=True), "2025-12-30 02:00:01.5")["TALENT_DBT_TESTED_THROUGH"] == ""
+    assert dbt_env(WarehouseSettings(), None)["TALENT_DBT_TESTED_THROUGH"] == ""
+
+
+def test_dbt_keeps_one_target_folder_per_build_so_its_parse_state_is_reused():
+    settings = WarehouseSettings(build_path="/srv/b")
+    assert dbt_target_path(settings) == Path("/srv/b/dbt")
+    assert dbt_target_path(WarehouseSettings(build_path="/srv/b", as_of="2020-01-01")) == dbt_target_path(settings)

@@ -1,20 +1,44 @@
-"""dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run."""
+"""dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run.
+
+What keeps dbt's fixed cost low from one night to the next:
+
+- the as-of date reaches dbt in the environment (``TALENT_DBT_AS_OF_DATE``), never in ``--vars``:
+  a change of ``--vars`` makes dbt re-parse the whole project, a changed environment variable only
+  the few files that read it;
+- dbt writes its artifacts, its ``partial_parse.msgpack`` and its own debug log to one stable folder
+  per build directory (``<build dir>/dbt``), instead of dagster-dbt's fresh folder per invocation
+  (from which the updated parse state would never be read again);
+- data tests on the staging views read only the rows of files loaded since the last publish
+  (``TALENT_DBT_TESTED_THROUGH``, see ``dbt_project/macros/tests/get_where_subquery.sql``); a full
+  refresh, a first build, ``make test`` and plain ``dbt build`` test every row.
+"""
 
 
+import io
 import json
 import os
+import re
+import sys
+import time
+from contextlib import redirect_stdout
+from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration import progress
 from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.dbt.translator import TalentDbtTranslator
 from orchestration.settings import WarehouseSettings
+
+KEEP_LOGS = 30  # per-node logs of the most recent runs kept in <build dir>/logs
 
 
 def dbt_build_args(settings: WarehouseSettings) -> list[str]:
     """The one dbt invocation of a run (pure: unit-tested).
 
+    The as-of date is not among the arguments: it travels in the environment (`dbt_env`).
     dbt unit tests (fixed given/expect rows) check the SQL, not the data: they run in the test suite
     (`make test`), not every night, where they would add ~10 s to each run.
     """
@@ -24,6 +48,72 @@ def dbt_build_args(settings: WarehouseSettings) -> list[str]:
     return args
 
 
+def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str, str]:
+    """Environment variables the dbt project reads (pure: unit-tested).
+
+    `tested_through` is the load time (``raw.load_ledger.loaded_at``) up to which the published
+    warehouse's rows were tested; None (a full refresh, nothing published yet) tests every row.
+    """
+    return {
+        "TALENT_BUILD_DB": str(settings.build_db),  # dbt_project/profiles.yml
+        "TALENT_DBT_AS_OF_DATE": settings.as_of_date.isoformat(),  # macros/as_of_date_literal.sql
+        "TALENT_DBT_TESTED_THROUGH": "" if settings.full_refresh else (tested_through or ""),
+    }
+
+
+def dbt_target_path(settings: WarehouseSettings) -> Path:
+    """dbt's artifacts, partial-parse state and debug log (dbt.log): one stable folder per build."""
+    return settings.build_dir / "dbt"
+
+
+class NodeLog(io.TextIOBase):
+    """dbt's per-node lines (what dagster-dbt prints): to a log file, and to `echo` when given.
+
+    Counts the finished nodes ("12 of 463 OK ...") for the progress bar and keeps dbt's closing
+    "Done. PASS=..." line for the summary.
+    """
+
+    NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")
+    ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+    def __init__(self, path: Path, echo=None, on_node=None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+        self._echo, self._on_node = echo, on_node
+        self.done_line = ""
+
+    def write(self, text: str) -> int:
+        plain = self.ANSI.sub("", text)
+        self._file.write(plain)
+        if self._echo is not None:
+            self._echo.write(text)
+        for line in plain.splitlines():
+            match = self.NODE_DONE.match(line)
+            if match and self._on_node:
+                self._on_node(int(match.group(2)))
+            elif line.startswith("Done. PASS="):
+                self.done_line = line.strip()
+        return len(text)
+
+    def flush(self) -> None:
+        self._file.flush()
+        if self._echo is not None:
+            self._echo.flush()
+
+    def close(self) -> None:
+        super().close()  # flushes first
+        self._file.close()
+
+
+def node_log_path(settings: WarehouseSettings, run_id: str) -> Path:
+    logs = settings.build_dir / "logs"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for old in sorted(logs.glob("dbt-*.log"))[:-KEEP_LOGS] if logs.is_dir() else []:
+        old.unlink(missing_ok=True)
+    return logs / f"dbt-{stamp}-{run_id[:8]}.log"
+
+
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
@@ -31,5 +121,33 @@ def dbt_build_args(settings: WarehouseSettings) -> list[str]:
     name="dbt_models",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings):
-    os.environ["TALENT_BUILD_DB"] = str(settings.build_db)  # read by dbt_project/profiles.yml
-    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+    from publish.state import read_marker
+
+    marker = read_marker(settings.build_dir) or {}
+    os.environ.update(dbt_env(settings, marker.get("ledger_last_load")))
+    shown = progress.reporter()
+    shown.start("dbt")
+    seen = {"nodes": 0}
+
+    def on_node(total: int) -> None:
+        if seen["nodes"] == 0:
+            shown.start("dbt", total=total)
+        seen["nodes"] += 1
+        shown.advance("dbt")
+
+    started = time.perf_counter()
+    log = NodeLog(
+        node_log_path(settings, context.run.run_id),
+        echo=sys.stdout if shown.echo_logs else None,
+        on_node=on_node,
+    )
+    shown.log_file("dbt", str(log.path))
+    try:
+        with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
+            yield from dbt.cli(
+                dbt_build_args(settings), context=context, target_path=dbt_target_path(settings)
+            ).stream()
+    finally:
+        log.close()
+        context.log.info("dbt per-node log: %s", log.path)
+        shown.finish("dbt", detail=f"{log.done_line or 'dbt build ended'} in {time.perf_counter() - started:.1f} s")
