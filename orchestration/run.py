@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.private import private_dir
+from orchestration import progress
 from orchestration.settings import WarehouseSettings
 
 
@@ -64,16 +65,29 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshOutcome:
-    import dagster as dg
+def refresh(
+    settings: WarehouseSettings, log_level: str = "WARNING", reporter: progress.Reporter | None = None
+) -> RefreshOutcome:
+    """Run the nightly job once, in this process; `reporter` receives each stage's progress.
 
-    from orchestration.definitions import defs
-    from orchestration.defs.publish.assets import PUBLISHED_KEY
+    The Great Expectations suite worker starts first, so that it imports Great Expectations on
+    the other core while this process imports Dagster and the definitions and ingests.
+    """
+    from expectations.worker import suite_worker
 
-    job = defs.resolve_job_def("nightly_refresh")
     started = time.perf_counter()
-    instance = _instance()
-    with build_lock(settings.build_dir):
+    with (
+        build_lock(settings.build_dir),
+        suite_worker(_worker_log(settings.build_dir)),
+        progress.reporting(reporter or progress.reporter()),
+    ):
+        import dagster as dg
+
+        from orchestration.definitions import defs
+        from orchestration.defs.publish.assets import PUBLISHED_KEY
+
+        job = defs.resolve_job_def("nightly_refresh")
+        instance = _instance()
         result = job.execute_in_process(
             run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
         )
@@ -86,7 +100,9 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
     for e in failed:
         line = f"{e.asset_key.to_user_string()}: {e.check_name}" + (f" ({e.description})" if e.description else "")
         (failed_checks if e.severity == dg.AssetCheckSeverity.ERROR else warnings).append(line)
-    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    failed_steps = [
+        f"{e.step_key} ({error_classes(e.step_failure_data.error)})" for e in result.all_events if e.is_step_failure
+    ]
     step_seconds = step_durations(instance.all_logs(result.run_id))
     summary = ""
     for e in result.all_events:
@@ -107,6 +123,21 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
         step_seconds=step_seconds,
         ingest_summary=summary,
     )
+
+
+def _worker_log(build_dir: Path) -> Path:
+    logs = build_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / "suite-worker.log"
+
+
+def error_classes(error) -> str:
+    """A step's error as the chain of its exception classes, never its text (it may quote a row)."""
+    names = []
+    while error is not None and len(names) < 5:
+        names.append(error.cls_name or "error")
+        error = error.cause
+    return " <- ".join(names) if names else "error"
 
 
 def step_durations(records) -> dict[str, float]:

@@ -1,9 +1,13 @@
 """Ingest: every landed file not yet in the ledger -> the build database's raw tables."""
 
 
+import inspect
+
 import dagster as dg
 
+from expectations.worker import prepare as prepare_suites
 from ingest import contract
+from orchestration import progress
 from orchestration.settings import WarehouseSettings
 
 RAW_TABLES = {
@@ -15,6 +19,17 @@ RAW_TABLES = {
 
 def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
+
+
+def _progress_argument(ingest, shown: progress.Reporter) -> dict:
+    """ingest(..., progress=callback) where ingest takes one: files done of files to read."""
+    if "progress" not in inspect.signature(ingest).parameters:
+        return {}
+
+    def files_done(done: int, total: int, _name: str) -> None:
+        shown.update("ingest", completed=done, total=total)
+
+    return {"progress": files_done}
 
 
 @dg.multi_asset(
@@ -39,10 +54,12 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
             for name in (path, path.with_name(path.name + ".wal")):
                 name.unlink(missing_ok=True)
         clear_marker(settings.build_dir)
+    shown = progress.reporter()
+    shown.start("ingest")
     key = resolve_key(settings.key_file)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
-        report = ingest(settings.landing, con, key, context.run.run_id)
+        report = ingest(settings.landing, con, key, context.run.run_id, **_progress_argument(ingest, shown))
         totals = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
         }
@@ -50,6 +67,7 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
     finally:
         con.close()
     context.log.info("ingest: %s", report.summary())
+    shown.finish("ingest", detail=report.summary())
     if (
         report.new_files == 0
         and not settings.full_refresh
@@ -62,6 +80,7 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
             state["as_of_date"],
         )
         return
+    prepare_suites()  # the checks come next: get Great Expectations ready meanwhile
     statuses = report.by_status()
     for table in RAW_TABLES:
         yield dg.MaterializeResult(
