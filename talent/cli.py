@@ -6,7 +6,6 @@ them, so `talent --help` answers at once.
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -57,16 +56,22 @@ def refresh(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild the raw layer and every model from the landing folder.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's step log.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Dagster's step log and dbt's per-node log as they come.")
+    ] = False,
 ) -> None:
     """Run the whole pipeline through the nightly Dagster job: ingest, dbt build, checks, publish.
 
     When the landing folder is empty, the embedded sample landing is generated into it first.
+    Shows a progress bar per stage and a summary; dbt's per-node log and library warnings go to
+    log files in the build directory (named in the summary), or to the terminal with -v.
     """
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from rich.console import Console
+
     from orchestration.run import BuildBusy
     from orchestration.run import refresh as run_refresh
     from orchestration.settings import WarehouseSettings
+    from talent.console import ConsoleReporter, error_line, library_log, stderr_console, summary
 
     as_of_text = _as_of(as_of)
     if _landing_is_empty(landing):
@@ -80,14 +85,20 @@ def refresh(
         as_of=as_of_text,
         full_refresh=full_refresh,
     )
+    console = stderr_console()
     try:
-        outcome = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
+        with library_log(settings.build_dir, verbose) as library, ConsoleReporter(console, verbose) as shown:
+            # without -v Dagster's own console log stays quiet: failures come back in the outcome,
+            # by step and error class (its messages can quote rows of a landed file)
+            outcome = run_refresh(settings, log_level="INFO" if verbose else "CRITICAL", reporter=shown)
     except BuildBusy as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(outcome.describe())
+    except Exception as exc:  # noqa: BLE001 - shown by class and place, never by its text
+        typer.echo(f"error: the refresh stopped: {error_line(exc)}; the published warehouse was left as it was", err=True)
+        raise typer.Exit(1) from None
+    Console().print(summary(outcome, shown, settings, library))
     if not outcome.success:
-        typer.echo("the published warehouse was left as it was", err=True)
         raise typer.Exit(1)
     typer.echo(f"warehouse: {settings.warehouse} (as of {settings.as_of_date})")
 

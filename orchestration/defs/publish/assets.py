@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from orchestration import progress
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.ingest.assets import raw_key
 from orchestration.settings import WarehouseSettings
@@ -32,6 +33,8 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSe
     from publish.state import current_state, write_marker
     from publish.warehouse import publish
 
+    shown = progress.reporter()
+    shown.start("publish", total=1)
     report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date)
     con = duckdb.connect(str(settings.build_db), read_only=True)
     try:
@@ -39,6 +42,8 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: WarehouseSe
     finally:
         con.close()
     context.log.info("published %s (%d tables, %d bytes)", report.path, len(report.tables), report.bytes)
+    shown.advance("publish")
+    shown.finish("publish", detail=f"{len(report.tables)} tables, {report.bytes / 2**20:.1f} MiB")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(report.path)),
