@@ -14,6 +14,7 @@ the suite, never by the error's text (DuckDB and polars messages can quote rows)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -42,6 +43,7 @@ class SuiteWorker:
 
     def __init__(self, log_path: Path | None = None):
         self._lock = threading.Lock()
+        self._served = False
         log = log_path.open("ab") if log_path else subprocess.DEVNULL
         try:
             self._proc = subprocess.Popen(
@@ -58,6 +60,7 @@ class SuiteWorker:
 
     def run(self, build_db: Path, suite: str, run_id: str | None) -> SuiteResult:
         with self._lock:
+            self._served = True
             try:
                 pickle.dump((str(build_db), suite, run_id), self._proc.stdin)
                 self._proc.stdin.flush()
@@ -69,10 +72,13 @@ class SuiteWorker:
         return reply
 
     def close(self) -> None:
-        try:
+        """Stop the worker: at once if it was never asked for a suite (a run that stopped after
+        ingest need not wait for Great Expectations to finish importing), else when it has read
+        the end of its input."""
+        if not self._served:
+            self._proc.kill()
+        with contextlib.suppress(OSError):
             self._proc.stdin.close()
-        except OSError:
-            pass
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

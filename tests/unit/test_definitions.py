@@ -77,3 +77,10 @@ def test_dbt_keeps_one_target_folder_per_build_so_its_parse_state_is_reused():
     settings = WarehouseSettings(build_path="/srv/b")
     assert dbt_target_path(settings) == Path("/srv/b/dbt")
     assert dbt_target_path(WarehouseSettings(build_path="/srv/b", as_of="2020-01-01")) == dbt_target_path(settings)
+
+
+def test_the_quick_up_to_date_check_reads_the_manifest_dagster_reads():
+    from orchestration.defs.dbt.resources import dbt_project
+    from orchestration.run import MANIFEST
+
+    assert MANIFEST == dbt_project().manifest_path
