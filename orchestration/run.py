@@ -70,10 +70,13 @@ def refresh(
 ) -> RefreshOutcome:
     """Run the nightly job once, in this process; `reporter` receives each stage's progress.
 
-    The Great Expectations suite worker starts first, so that it imports Great Expectations on
-    the other core while this process imports Dagster and the definitions and ingests.
+    When the published file is already current (`nothing_to_do`), it says so without starting
+    Dagster. Otherwise the Great Expectations suite worker starts first, and dbt's parse when the
+    build folder has none yet, so that both work on the other core while this process imports
+    Dagster and the definitions and ingests.
     """
     from expectations.worker import suite_worker
+    from orchestration.defs.dbt.invocation import start_parse
 
     started = time.perf_counter()
     with build_lock(settings.build_dir):
@@ -92,6 +95,7 @@ def refresh(
         suite_worker(_worker_log(settings.build_dir)),
         progress.reporting(reporter or progress.reporter()),
     ):
+        start_parse(settings)  # a new build folder: dbt parses while Dagster loads and ingest runs
         import dagster as dg
 
         from orchestration.definitions import defs

@@ -1,21 +1,12 @@
 """dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run.
 
-What keeps dbt's fixed cost low from one night to the next:
-
-- the as-of date reaches dbt in the environment (``TALENT_DBT_AS_OF_DATE``), never in ``--vars``:
-  a change of ``--vars`` makes dbt re-parse the whole project, a changed environment variable only
-  the few files that read it;
-- dbt writes its artifacts, its ``partial_parse.msgpack`` and its own debug log to one stable folder
-  per build directory (``<build dir>/dbt``), instead of dagster-dbt's fresh folder per invocation
-  (from which the updated parse state would never be read again);
-- data tests on the staging views read only the rows of files loaded since the last publish
-  (``TALENT_DBT_TESTED_THROUGH``, see ``dbt_project/macros/tests/get_where_subquery.sql``); a full
-  refresh, a first build, ``make test`` and plain ``dbt build`` test every row.
+How the build is invoked (arguments, environment, target folder, the early parse) is in
+:mod:`orchestration.defs.dbt.invocation`; this module streams its events into Dagster and its
+per-node log into a file.
 """
 
 
 import io
-import json
 import os
 import re
 import sys
@@ -28,42 +19,19 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration import progress
+from orchestration.defs.dbt.invocation import (
+    dbt_build_args,
+    dbt_env,
+    dbt_target_path,
+    wait_for_parse,
+)
 from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.dbt.translator import TalentDbtTranslator
 from orchestration.settings import WarehouseSettings
 
+__all__ = ["dbt_build_args", "dbt_env", "dbt_models", "dbt_target_path"]
+
 KEEP_LOGS = 30  # per-node logs of the most recent runs kept in <build dir>/logs
-
-
-def dbt_build_args(settings: WarehouseSettings) -> list[str]:
-    """The one dbt invocation of a run (pure: unit-tested).
-
-    The as-of date is not among the arguments: it travels in the environment (`dbt_env`).
-    dbt unit tests (fixed given/expect rows) check the SQL, not the data: they run in the test suite
-    (`make test`), not every night, where they would add ~10 s to each run.
-    """
-    args = ["build", "--vars", json.dumps(settings.dbt_vars(), sort_keys=True), "--exclude-resource-type", "unit_test"]
-    if settings.full_refresh:
-        args.append("--full-refresh")
-    return args
-
-
-def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str, str]:
-    """Environment variables the dbt project reads (pure: unit-tested).
-
-    `tested_through` is the load time (``raw.load_ledger.loaded_at``) up to which the published
-    warehouse's rows were tested; None (a full refresh, nothing published yet) tests every row.
-    """
-    return {
-        "TALENT_BUILD_DB": str(settings.build_db),  # dbt_project/profiles.yml
-        "TALENT_DBT_AS_OF_DATE": settings.as_of_date.isoformat(),  # macros/as_of_date_literal.sql
-        "TALENT_DBT_TESTED_THROUGH": "" if settings.full_refresh else (tested_through or ""),
-    }
-
-
-def dbt_target_path(settings: WarehouseSettings) -> Path:
-    """dbt's artifacts, partial-parse state and debug log (dbt.log): one stable folder per build."""
-    return settings.build_dir / "dbt"
 
 
 class NodeLog(io.TextIOBase):
@@ -136,6 +104,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings:
         shown.advance("dbt")
 
     started = time.perf_counter()
+    wait_for_parse()
     log = NodeLog(
         node_log_path(settings, context.run.run_id),
         echo=sys.stdout if shown.echo_logs else None,

@@ -12,8 +12,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+from orchestration.defs.dbt.invocation import DBT_EXECUTABLE, PROJECT_DIR, TARGET
 
 
 @cache
@@ -22,7 +21,7 @@ def dbt_project() -> DbtProject:
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target="build")
+    project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target=TARGET)
     project.prepare_if_dev()  # `dagster dev` / `dg dev`: re-parse when models change
     if not project.manifest_path.exists():  # a clean checkout before `make install` parsed it
         subprocess.run(

@@ -8,6 +8,7 @@ import dagster as dg
 from expectations.worker import prepare as prepare_suites
 from ingest import contract
 from orchestration import progress
+from orchestration.defs.dbt.invocation import start_parse
 from orchestration.settings import WarehouseSettings
 
 RAW_TABLES = {
@@ -56,6 +57,7 @@ def ingest_landing(context: dg.AssetExecutionContext, settings: WarehouseSetting
         clear_marker(settings.build_dir)
     shown = progress.reporter()
     shown.start("ingest")
+    start_parse(settings)  # a new build folder: dbt parses (without opening the database) meanwhile
     key = resolve_key(settings.key_file)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
