@@ -10,6 +10,7 @@ import dagster as dg
 from expectations.runner import SUITES
 from orchestration.definitions import defs
 from orchestration.defs.dbt.assets import dbt_build_args, dbt_env, dbt_target_path
+from orchestration.defs.dbt.invocation import nightly_exclusions
 from orchestration.settings import WarehouseSettings
 
 
@@ -84,3 +85,18 @@ def test_the_quick_up_to_date_check_reads_the_manifest_dagster_reads():
     from orchestration.run import MANIFEST
 
     assert MANIFEST == dbt_project().manifest_path
+
+
+def test_a_night_leaves_out_what_did_not_change_since_the_last_publish():
+    night = WarehouseSettings(as_of="2025-12-31")
+    marker = {"manifest_sha256": "abc", "ledger_last_load": "2025-12-30 02:00:00"}
+    args = nightly_exclusions(night, marker, "abc", {"certifications"})
+    assert args[0] == "--exclude" and args[2:] == ["--indirect-selection", "cautious"]
+    left_out = args[1].split()
+    assert left_out[0] == "resource_type:seed"
+    assert set(left_out[1:]) == {f"stg_raw__{s}" for s in ("trainings", "competitions", "honours", "carriers", "graduates")}
+    assert dbt_build_args(night, args)[-4:] == args
+    # a changed project, nothing published yet, or a full refresh: everything is built and tested
+    assert nightly_exclusions(night, marker, "def", {"certifications"}) == []
+    assert nightly_exclusions(night, None, "abc", {"certifications"}) == []
+    assert nightly_exclusions(WarehouseSettings(full_refresh=True), marker, "abc", set()) == []

@@ -6,6 +6,7 @@ per-node log into a file.
 """
 
 
+import hashlib
 import io
 import os
 import re
@@ -23,6 +24,7 @@ from orchestration.defs.dbt.invocation import (
     dbt_build_args,
     dbt_env,
     dbt_target_path,
+    nightly_exclusions,
     wait_for_parse,
 )
 from orchestration.defs.dbt.resources import dbt_project
@@ -74,6 +76,29 @@ class NodeLog(io.TextIOBase):
         self._file.close()
 
 
+def manifest_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def sources_loaded_since(settings: WarehouseSettings, loaded_after: str | None) -> set[str]:
+    """Sources with a file loaded after `loaded_after` (every source when None)."""
+    import duckdb
+
+    from ingest import contract
+
+    if not loaded_after:
+        return set(contract.SOURCES)
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        rows = con.execute(
+            "select distinct source from raw.load_ledger where status = 'loaded' and loaded_at > ?::timestamp",
+            [loaded_after],
+        ).fetchall()
+    finally:
+        con.close()
+    return {source for (source,) in rows}
+
+
 def node_log_path(settings: WarehouseSettings, run_id: str) -> Path:
     logs = settings.build_dir / "logs"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -91,8 +116,14 @@ def node_log_path(settings: WarehouseSettings, run_id: str) -> Path:
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings):
     from publish.state import read_marker
 
-    marker = read_marker(settings.build_dir) or {}
-    os.environ.update(dbt_env(settings, marker.get("ledger_last_load")))
+    marker = read_marker(settings.build_dir)
+    tested_through = (marker or {}).get("ledger_last_load")
+    os.environ.update(dbt_env(settings, tested_through))
+    exclusions = nightly_exclusions(
+        settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
+    )
+    if exclusions:
+        context.log.info("nothing changed since the last publish for: %s", exclusions[1])
     shown = progress.reporter()
     shown.start("dbt")
     seen = {"nodes": 0}
@@ -114,7 +145,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings:
     try:
         with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
             yield from dbt.cli(
-                dbt_build_args(settings), context=context, target_path=dbt_target_path(settings)
+                dbt_build_args(settings, exclusions), context=context, target_path=dbt_target_path(settings)
             ).stream()
     finally:
         log.close()

@@ -33,17 +33,41 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 TARGET = "build"  # the profile's one target; part of dbt's parse state, so the same everywhere
 
 
-def dbt_build_args(settings: WarehouseSettings) -> list[str]:
+def dbt_build_args(settings: WarehouseSettings, exclusions: list[str] = ()) -> list[str]:
     """The one dbt invocation of a run (pure: unit-tested).
 
     The as-of date is not among the arguments: it travels in the environment (`dbt_env`).
     dbt unit tests (fixed given/expect rows) check the SQL, not the data: they run in the test suite
-    (`make test`), not every night, where they would add ~10 s to each run.
+    (`make test`), not every night, where they would add ~10 s to each run. `exclusions` come from
+    `nightly_exclusions`.
     """
     args = ["build", "--vars", json.dumps(settings.dbt_vars(), sort_keys=True), "--exclude-resource-type", "unit_test"]
     if settings.full_refresh:
         args.append("--full-refresh")
-    return args
+    return [*args, *exclusions]
+
+
+def nightly_exclusions(
+    settings: WarehouseSettings, marker: dict | None, manifest_sha256: str, sources_with_new_rows: set[str]
+) -> list[str]:
+    """dbt nodes a night's build leaves out because nothing they read changed since the last
+    publish, which built and tested them (pure: unit-tested):
+
+    - the seeds and the tests on them alone, when the dbt project (its manifest, seeds included)
+      is the one the last publish was built with;
+    - the staging view of a source no file was loaded into since the last publish, and the tests
+      on it alone (with `__new_rows__` they would read no row anyway).
+
+    Tests with another parent that is built (a relationship from a model to a seed) still run
+    (``--indirect-selection cautious``). A full refresh, a first build, or a changed project
+    leaves nothing out.
+    """
+    from ingest import contract
+
+    if settings.full_refresh or not marker or marker.get("manifest_sha256") != manifest_sha256:
+        return []
+    untouched = [f"stg_raw__{source}" for source in contract.SOURCES if source not in sources_with_new_rows]
+    return ["--exclude", " ".join(["resource_type:seed", *untouched]), "--indirect-selection", "cautious"]
 
 
 def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str, str]:
