@@ -26,8 +26,8 @@ test: install ## unit, integration and end-to-end tests
 lint: install
 	$(BIN)/ruff check ingest synth expectations orchestration publish talent tests bi
 
-bench: install ## benchmark at the small scale; see `talent bench --help`
-	$(BIN)/talent bench --scale small
+bench: install ## benchmark at the sample scale; see `talent bench --help`
+	$(BIN)/talent bench --scale sample
 
 dagster: install ## the Dagster UI on the same Definitions the schedule runs
 	$(BIN)/dagster dev -m orchestration.definitions

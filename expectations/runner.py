@@ -6,11 +6,18 @@ batch definition, created once per process. GE's SQL datasource is not used (duc
 work with SQLAlchemy 2.1).
 
 `SUITES` is the registry orchestration turns into asset checks: per suite, the tables it reads (the
-first is the table the suite is about), and whether a failure blocks publishing.
+first is the table the suite is about), and whether a failure blocks publishing. The raw-layer
+suites can be given a run id: they then read only the rows that run loaded (the ledger knows
+them); the mart suites always read the whole mart.
+
+Importing Great Expectations costs seconds (~8 s on a 2-core machine): `warm_up()` starts it in a
+background thread, and :mod:`expectations.worker` runs the suites in a process of its own that
+imports it while the rest of a refresh starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -30,13 +37,17 @@ MAX_EXAMPLES = 5  # unexpected values and rows reported per failed expectation
 @dataclass(frozen=True)
 class SuiteSpec:
     name: str
-    build: Callable[[], list[Frame]]
+    build: Callable[..., list[Frame]]
     tables: tuple[str, ...]  # tables read; the first is the one the suite checks
     blocking: bool  # a failure stops the publish step
     description: str
+    # build(run_id) reads only the rows that run loaded; it finds them in raw.load_ledger, which is
+    # not listed in `tables` (the rows are chosen there, not checked; and listing it would make the
+    # blocking ledger check and these gate each other)
+    per_run: bool = False
 
-    def __call__(self) -> list[Frame]:
-        return self.build()
+    def __call__(self, run_id: str | None = None) -> list[Frame]:
+        return self.build(run_id) if self.per_run else self.build()
 
 
 SUITES: dict[str, SuiteSpec] = {
@@ -46,6 +57,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_certifications",
             suites.raw_certifications,
             ("raw.certifications",),
+            per_run=True,
             blocking=True,
             description="raw certificates: no personal columns, keys, vocabularies, regions, dates",
         ),
@@ -53,6 +65,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_certifications_advisory",
             suites.raw_certifications_advisory,
             ("raw.certifications",),
+            per_run=True,
             blocking=False,
             description="occupation-code format and certificate-number level digits (warnings)",
         ),
@@ -60,6 +73,7 @@ SUITES: dict[str, SuiteSpec] = {
             "ledger_reconciliation",
             suites.ledger_reconciliation,
             ("raw.load_ledger", "raw.quarantine", *(f"raw.{s}" for s in suites.RECONCILED_SOURCES)),
+            per_run=True,
             blocking=True,
             description="every landed row is loaded or quarantined; ledger, quarantine and raw agree",
         ),
@@ -82,6 +96,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_trainings",
             suites_scorecard.raw_trainings,
             ("raw.trainings",),
+            per_run=True,
             blocking=True,
             description="raw trainings: no personal columns, keys, programmes, levels, statuses, regions",
         ),
@@ -89,6 +104,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_carriers",
             suites_scorecard.raw_carriers,
             ("raw.carriers",),
+            per_run=True,
             blocking=True,
             description="raw carriers: no personal columns, keys, types, tiers, years, capacities, regions",
         ),
@@ -96,6 +112,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_graduates",
             suites_scorecard.raw_graduates,
             ("raw.graduates",),
+            per_run=True,
             blocking=True,
             description="raw graduates: no personal columns, institution types, certified <= graduates, regions",
         ),
@@ -154,6 +171,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_competitions",
             suites_competitions.raw_competitions,
             ("raw.competitions",),
+            per_run=True,
             blocking=True,
             description="raw competition results: no personal columns, keys, tiers, awards, years, regions",
         ),
@@ -161,6 +179,7 @@ SUITES: dict[str, SuiteSpec] = {
             "raw_honours",
             suites_competitions.raw_honours,
             ("raw.honours",),
+            per_run=True,
             blocking=True,
             description="raw honours: no personal columns, keys, honour types, years, regions",
         ),
@@ -205,10 +224,37 @@ class SuiteResult:
 
 
 _lock = threading.Lock()  # a GE context is not meant to be shared by concurrent validations
+_context_lock = threading.Lock()  # one thread creates the context; the others wait for it
+_warming: threading.Thread | None = None
+
+
+def warm_up() -> None:
+    """Import Great Expectations and create its context in a background thread (once per process).
+
+    Call it before other work that does not need the interpreter much (a dbt subprocess, DuckDB
+    queries); the first suite then finds it ready, or waits for the rest.
+    """
+    global _warming
+    with _context_lock:
+        if _warming is not None or _create_batch_definition.cache_info().currsize:
+            return
+        _warming = threading.Thread(target=_warm, name="great-expectations-warm-up", daemon=True)
+        _warming.start()
+
+
+def _warm() -> None:
+    # an error here is raised again by the first real suite run, in its own step
+    with contextlib.suppress(Exception):
+        _batch_definition()
+
+
+def _batch_definition():
+    with _context_lock:
+        return _create_batch_definition()
 
 
 @cache
-def _batch_definition():
+def _create_batch_definition():
     """The ephemeral GE context's whole-dataframe batch definition, created once per process."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
@@ -226,11 +272,14 @@ def _batch_definition():
     return asset.add_batch_definition_whole_dataframe("whole_frame")
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, suite_name: str) -> SuiteResult:
-    """Validate every frame of a suite against an open DuckDB connection to the build database."""
+def run_suite(con: duckdb.DuckDBPyConnection, suite_name: str, run_id: str | None = None) -> SuiteResult:
+    """Validate every frame of a suite against an open DuckDB connection to the build database.
+
+    With `run_id`, a raw-layer suite reads only the rows that run loaded; mart suites ignore it.
+    """
     import great_expectations as gx
 
-    frames = SUITES[suite_name]()
+    frames = SUITES[suite_name](run_id)
     batch_definition = _batch_definition()
     evaluated = 0
     failed: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 REGION_CODE = "650000"  # region-wide rows of the marts
 CERTIFICATE_STATUSES = ("有效", "撤销", "注销")
 LEDGER_STATUSES = ("loaded", "rejected", "duplicate", "skipped", "deferred")
+UNREAD_LEDGER_STATUSES = ("skipped", "deferred")  # files not read (yet): no load_id needed
 BALANCED_LEDGER_STATUSES = ("loaded", "rejected")  # files whose rows are all either loaded or quarantined
 TARGET_STATUSES = ("met", "on_track", "off_track", "no_data")
 # Column names that would mean personal data got past ingest (English aliases and Chinese headers).
@@ -98,6 +99,25 @@ def _gxe():
 # --- suites -----------------------------------------------------------------------------------------
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def loaded_rows(table: str, run_id: str | None) -> str:
+    """A raw source table as a FROM relation: all its rows, or only those one run loaded.
+
+    A run's rows are those whose load_id is the content hash of a file the ledger records as
+    `loaded` by that run (raw tables are append-only and a file's bytes load once), so the raw
+    suites of a nightly run cost what that night landed, not the whole history.
+    """
+    if run_id is None:
+        return table
+    return (
+        f"(select * from {table} where load_id in (select load_id from raw.load_ledger"
+        f" where run_id = {_sql_text(run_id)} and status = 'loaded'))"
+    )
+
+
 def _values_of(table: str, *columns: str) -> str:
     """One row per distinct value (combination) of `columns`, with its row count and one example row.
 
@@ -115,10 +135,10 @@ def _values_of(table: str, *columns: str) -> str:
 EXAMPLE_ROW = ("source_file", "row_number")
 
 
-def raw_certifications() -> list[Frame]:
+def raw_certifications(run_id: str | None = None) -> list[Frame]:
     gxe = _gxe()
     levels = skill_levels()
-    table = "raw.certifications"
+    table = loaded_rows("raw.certifications", run_id)
     return [
         Frame(
             "columns",
@@ -204,10 +224,10 @@ def raw_certifications() -> list[Frame]:
     ]
 
 
-def raw_certifications_advisory() -> list[Frame]:
+def raw_certifications_advisory(run_id: str | None = None) -> list[Frame]:
     """Warnings from the reference notes: worth a look, never a reason to stop publishing."""
     gxe = _gxe()
-    table = "raw.certifications"
+    table = loaded_rows("raw.certifications", run_id)
     return [
         Frame(
             "occupation_codes",
@@ -434,13 +454,33 @@ def mart_target_progress() -> list[Frame]:
     ]
 
 
-def ledger_reconciliation() -> list[Frame]:
+def ledger_reconciliation(run_id: str | None = None) -> list[Frame]:
+    """The ledger balances: every landed row loaded or quarantined, and raw and quarantine agree.
+
+    With a run id, the per-file balances cover the files that run read; raw and quarantine rows
+    are counted for those files and for any load id or file no earlier run accounts for (an
+    orphan, wherever it came from, still fails), so a night's check does not count the history.
+    """
     from great_expectations.expectations.row_conditions import Column
 
     gxe = _gxe()
     balanced = _sql_list(BALANCED_LEDGER_STATUSES)
+    this_run = "true" if run_id is None else f"run_id = {_sql_text(run_id)}"
+    # load ids and files whose rows an earlier run's ledger rows account for
+    earlier_load_ids = (
+        "false" if run_id is None else
+        f"load_id in (select load_id from raw.load_ledger where list_contains({balanced}, status)"
+        f" and load_id is not null and run_id is distinct from {_sql_text(run_id)})"
+    )
+    earlier_files = (
+        "false" if run_id is None else
+        f"(load_id, source_file) in (select load_id, source_file from raw.load_ledger"
+        f" where list_contains({balanced}, status) and load_id is not null"
+        f" and run_id is distinct from {_sql_text(run_id)})"
+    )
     raw_counts = " union all ".join(
-        f"select '{source}' as source, load_id, count(*) as raw_rows from raw.{source} group by load_id"
+        f"select '{source}' as source, load_id, count(*) as raw_rows from raw.{source}"
+        f" where not coalesce({earlier_load_ids}, false) group by load_id"
         for source in RECONCILED_SOURCES
     )
     return [
@@ -456,8 +496,8 @@ def ledger_reconciliation() -> list[Frame]:
                 ),
                 gxe.ExpectColumnValuesToNotBeNull(
                     column="load_id",
-                    row_condition=(Column("status") != "skipped") & (Column("status") != "deferred"),
-                    description="every file read has a load_id (skipped and deferred files are not read)",
+                    row_condition=Column("status").is_not_in(UNREAD_LEDGER_STATUSES),
+                    description="every file read has a load_id (a skipped or deferred file is not read)",
                 ),
                 gxe.ExpectColumnValuesToNotBeNull(column="status"),
                 gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(LEDGER_STATUSES)),
@@ -470,7 +510,7 @@ def ledger_reconciliation() -> list[Frame]:
         Frame(
             "file_balance",
             "select source_file, rows_landed, rows_loaded + rows_quarantined as rows_loaded_or_quarantined"
-            f" from raw.load_ledger where list_contains({balanced}, status)",
+            f" from raw.load_ledger where list_contains({balanced}, status) and {this_run}",
             [
                 gxe.ExpectColumnPairValuesToBeEqual(
                     column_A="rows_loaded_or_quarantined",
@@ -483,9 +523,9 @@ def ledger_reconciliation() -> list[Frame]:
         Frame(
             "quarantine_vs_ledger",
             f"with ledger as (select load_id, source_file, rows_quarantined from raw.load_ledger"
-            f"  where list_contains({balanced}, status)),"
+            f"  where list_contains({balanced}, status) and {this_run}),"
             " quarantined as (select load_id, source_file, count(distinct row_number) as rows"
-            "  from raw.quarantine group by load_id, source_file)"
+            f"  from raw.quarantine where not coalesce({earlier_files}, false) group by load_id, source_file)"
             " select coalesce(l.source_file, q.source_file) as source_file,"
             " l.rows_quarantined as ledger_rows_quarantined, coalesce(q.rows, 0) as quarantine_distinct_rows"
             " from ledger l full join quarantined q on q.load_id = l.load_id and q.source_file = l.source_file",
@@ -502,7 +542,8 @@ def ledger_reconciliation() -> list[Frame]:
         Frame(
             "raw_vs_ledger",
             f"with ledger as (select source, source_file, load_id, rows_loaded from raw.load_ledger"
-            f"  where list_contains({balanced}, status) and list_contains({_sql_list(RECONCILED_SOURCES)}, source)),"
+            f"  where list_contains({balanced}, status) and {this_run}"
+            f"  and list_contains({_sql_list(RECONCILED_SOURCES)}, source)),"
             f" raw_counts as ({raw_counts})"
             " select coalesce(l.source, r.source) as source, l.source_file, coalesce(l.load_id, r.load_id) as load_id,"
             " l.rows_loaded as ledger_rows_loaded, coalesce(r.raw_rows, 0) as raw_rows"

@@ -19,6 +19,7 @@ from expectations.suites import (
     _gxe,
     _seed,
     _values_of,
+    loaded_rows,
     raw_columns_frame,
     raw_regions_frame,
     skill_levels,
@@ -168,9 +169,9 @@ def _units():
 # --- raw suites -------------------------------------------------------------------------------------
 
 
-def raw_competitions() -> list[Frame]:
+def raw_competitions(run_id: str | None = None) -> list[Frame]:
     gxe = _gxe()
-    table = "raw.competitions"
+    table = loaded_rows("raw.competitions", run_id)
     return [
         raw_columns_frame("competitions", COMPETITION_COLUMNS),
         Frame(
@@ -199,9 +200,9 @@ def raw_competitions() -> list[Frame]:
     ]
 
 
-def raw_honours() -> list[Frame]:
+def raw_honours(run_id: str | None = None) -> list[Frame]:
     gxe = _gxe()
-    table = "raw.honours"
+    table = loaded_rows("raw.honours", run_id)
     return [
         raw_columns_frame("honours", HONOUR_COLUMNS),
         Frame(

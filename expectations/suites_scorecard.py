@@ -18,6 +18,7 @@ from expectations.suites import (
     _seed,
     _sql_list,
     _values_of,
+    loaded_rows,
     raw_columns_frame,
     raw_regions_frame,
     skill_levels,
@@ -99,9 +100,9 @@ def _not_more(part: str, whole: str, description: str):
 # --- raw suites -------------------------------------------------------------------------------------
 
 
-def raw_trainings() -> list[Frame]:
+def raw_trainings(run_id: str | None = None) -> list[Frame]:
     gxe = _gxe()
-    table = "raw.trainings"
+    table = loaded_rows("raw.trainings", run_id)
     levels = skill_levels()
     return [
         raw_columns_frame("trainings", TRAINING_COLUMNS),
@@ -162,9 +163,9 @@ def raw_trainings() -> list[Frame]:
     ]
 
 
-def raw_carriers() -> list[Frame]:
+def raw_carriers(run_id: str | None = None) -> list[Frame]:
     gxe = _gxe()
-    table = "raw.carriers"
+    table = loaded_rows("raw.carriers", run_id)
     return [
         raw_columns_frame("carriers", CARRIER_COLUMNS),
         Frame(
@@ -205,9 +206,9 @@ def raw_carriers() -> list[Frame]:
     ]
 
 
-def raw_graduates() -> list[Frame]:
+def raw_graduates(run_id: str | None = None) -> list[Frame]:
     gxe = _gxe()
-    table = "raw.graduates"
+    table = loaded_rows("raw.graduates", run_id)
     return [
         raw_columns_frame("graduates", GRADUATE_COLUMNS),
         Frame(

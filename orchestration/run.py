@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from orchestration import progress
 from orchestration.lock import BuildBusy, build_lock
 from orchestration.settings import WarehouseSettings
 
@@ -44,17 +46,45 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshOutcome:
-    import dagster as dg
+def refresh(
+    settings: WarehouseSettings, log_level: str = "WARNING", reporter: progress.Reporter | None = None
+) -> RefreshOutcome:
+    """Run the nightly job once, in this process; `reporter` receives each stage's progress.
 
-    from orchestration.definitions import defs
-    from orchestration.defs.publish.assets import PUBLISHED_KEY
+    When the published file is already current (`nothing_to_do`), it says so without starting
+    Dagster. Otherwise the Great Expectations suite worker starts first, and dbt's parse when the
+    build folder has none yet, so that both work on the other core while this process imports
+    Dagster and the definitions and ingests.
+    """
+    from expectations.worker import suite_worker
+    from orchestration.defs.dbt.invocation import start_parse
 
-    job = defs.resolve_job_def("nightly_refresh")
     started = time.perf_counter()
-    instance = _instance()
     # Taken here to refuse before Dagster starts; the job's build_lock resource re-enters it.
     with build_lock(settings.build_dir, "talent refresh"):
+        reason = nothing_to_do(settings)
+        if reason:
+            return RefreshOutcome(
+                success=True,
+                published=False,
+                up_to_date=True,
+                run_id="-",
+                seconds=time.perf_counter() - started,
+                ingest_summary=reason,
+            )
+    with (
+        build_lock(settings.build_dir, "talent refresh"),
+        suite_worker(_worker_log(settings.build_dir)),
+        progress.reporting(reporter or progress.reporter()),
+    ):
+        start_parse(settings)  # a new build folder: dbt parses while Dagster loads and ingest runs
+        import dagster as dg
+
+        from orchestration.definitions import defs
+        from orchestration.defs.publish.assets import PUBLISHED_KEY
+
+        job = defs.resolve_job_def("nightly_refresh")
+        instance = _instance()
         result = job.execute_in_process(
             run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
         )
@@ -67,7 +97,9 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
     for e in failed:
         line = f"{e.asset_key.to_user_string()}: {e.check_name}" + (f" ({e.description})" if e.description else "")
         (failed_checks if e.severity == dg.AssetCheckSeverity.ERROR else warnings).append(line)
-    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    failed_steps = [
+        f"{e.step_key} ({error_classes(e.step_failure_data.error)})" for e in result.all_events if e.is_step_failure
+    ]
     step_seconds = step_durations(instance.all_logs(result.run_id))
     summary = ""
     for e in result.all_events:
@@ -75,7 +107,7 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
             md = e.event_specific_data.materialization.metadata
             summary = md["summary"].value if "summary" in md else ""
     if up_to_date:
-        summary = "nothing new landed; the published warehouse is up to date (nothing rebuilt)"
+        summary = UP_TO_DATE
     return RefreshOutcome(
         success=result.success and (published or up_to_date),
         published=published,
@@ -88,6 +120,72 @@ def refresh(settings: WarehouseSettings, log_level: str = "WARNING") -> RefreshO
         step_seconds=step_seconds,
         ingest_summary=summary,
     )
+
+
+UP_TO_DATE = "nothing new landed; the published warehouse is up to date (nothing rebuilt)"
+FINAL_STATUSES = frozenset({"loaded", "rejected", "duplicate", "skipped"})  # a file ingest is done with
+MANIFEST = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
+
+
+def nothing_to_do(settings: WarehouseSettings) -> str | None:
+    """Why a refresh would rebuild nothing, found in milliseconds without Dagster or dbt; None when
+    it may have work to do (or cannot tell).
+
+    Nothing to do: not a full refresh, a published file and the state it was built from (as-of
+    date, age bounds, ledger, dbt manifest; see publish.state) equal to now, and every file under
+    the landing's source folders already in the ledger with a final status. Anything else (a new or
+    renamed file, a file left for later, a new date, a changed model) runs the nightly job, whose
+    ingest step makes the same decision with the full reading of the landing.
+    """
+    import duckdb
+
+    from ingest import contract
+    from publish.state import current_state, read_marker
+
+    marker = read_marker(settings.build_dir)
+    if settings.full_refresh or marker is None or not settings.warehouse.exists() or not settings.build_db.exists():
+        return None
+    try:
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        ledger = con.execute(
+            "select source_file, status, file_bytes, file_mtime_ns from raw.load_ledger "
+            "qualify row_number() over (partition by source_file order by loaded_at desc) = 1"
+        ).fetchall()
+        if current_state(con, settings, MANIFEST) != marker:
+            return None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if any(status not in FINAL_STATUSES for _, status, _, _ in ledger):
+        return None
+    known = {source_file: (size, mtime) for source_file, _, size, mtime in ledger}
+    for source in contract.SOURCES:
+        for path in (settings.landing / source).rglob("*"):
+            if not path.is_file():
+                continue
+            st = path.stat()
+            if known.get(path.relative_to(settings.landing).as_posix()) != (st.st_size, st.st_mtime_ns):
+                return None  # new, or changed since it was recorded
+    return UP_TO_DATE
+
+
+def _worker_log(build_dir: Path) -> Path:
+    logs = build_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / "suite-worker.log"
+
+
+def error_classes(error) -> str:
+    """A step's error as the chain of its exception classes, never its text (it may quote a row)."""
+    names = []
+    while error is not None and len(names) < 5:
+        names.append(error.cls_name or "error")
+        error = error.cause
+    return " <- ".join(names) if names else "error"
 
 
 def step_durations(records) -> dict[str, float]:

@@ -103,11 +103,8 @@ class WarehouseSettings(dg.ConfigurableResource):
         return date.fromisoformat(value) if value else today()
 
     def dbt_vars(self) -> dict:
-        return {
-            "as_of_date": self.as_of_date.isoformat(),
-            "min_age": self.min_age,
-            "max_age": self.max_age,
-        }
+        """dbt's --vars: constant from night to night (the as-of date travels in the environment)."""
+        return {"min_age": self.min_age, "max_age": self.max_age}
 
     def run_config(self, log_level: str = "INFO") -> dict:
         """This settings object as the run config that reproduces it."""

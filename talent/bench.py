@@ -1,26 +1,36 @@
-"""`talent bench`: how fast the refresh is at a named scale, against what DuckDB alone can do.
+"""`talent bench`: what a refresh costs at a named scale, against what DuckDB alone needs.
 
-Measures, each run in its own child process (wall time and peak resident memory from ``wait4``,
-which covers the child and its dbt subprocess):
+Every measured run is a child process (`talent.bench_worker`), repeated; each figure is the median
+of its runs, with the spread. Wall time is the parent's clock around the child, peak memory the
+largest resident set of the child and the processes it waited for (dbt, the suite worker), from
+``wait4``; per-stage times come from Dagster's own step events.
 
-1. full refresh from an empty warehouse (and ingest rows per second, from Dagster's step times);
-2. the limit: one hand-written DuckDB query over the same landed files computing the headline ratio
-   per prefecture on the same as-of date (no ingest, no dbt, no Dagster), and the full refresh's
-   ratio to it; its answer is compared with the mart;
-3. the nightly refresh after one day's new files on top of the full warehouse, and the same day's
-   files on an empty warehouse;
-4. a re-run with nothing new landed;
-5. where the time goes, per stage, from Dagster's own run events.
+Scenarios (which run at a scale is in `SCALES`):
 
-Results are appended to BENCHMARKS.md with the machine, date and versions.
+- **sample**: the embedded sample (`talent generate` defaults: 20,000 persons, seed 2025, 1,004
+  messy files of six sources), from landing to published file on an empty warehouse;
+- **clean full**: one contract-conform UTF-8 CSV of N certificate rows (`synth.clean`), from
+  landing to published file on an empty warehouse;
+- **fair limit**: the fastest way DuckDB alone computes the same headline ratio per prefecture
+  from the same file (`fair_limit_sql`): the file read once with ``read_csv``, every vocabulary
+  mapped by a join on a small table, the ID check digit and birth date in SQL, latest version per
+  certificate, standing on the as-of date; no ingest, no dbt, no Dagster, no per-row Python, no
+  file hashing. Its answer is compared with the mart's;
+- **nightly**: one day's files (3,000 new certificates and 60 revocations) on top of the full
+  warehouse; **day on empty**: the same files alone on an empty warehouse; **nothing new**: the
+  refresh again with nothing new landed;
+- **ingest alone**: `ingest.load.ingest` called directly on the clean CSV (rows a second) and on a
+  landing of many small files (milliseconds a file).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -28,247 +38,266 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-ROWS_PER_PERSON = 1.41  # certificate rows the generator lands per person (measured)
+SEED = 2026
+SAMPLE_PERSONS, SAMPLE_SEED = 20_000, 2025  # `talent generate` defaults: the embedded sample
+DAY_NEW_ROWS, DAY_REVOCATIONS = 3000, 60
+CLEAN_AS_OF = date(2026, 7, 1)  # the clean CSV's certificates are issued up to 2026-06-30
+STAGES = ("ingest", "dbt", "checks", "publish")
 
 
 @dataclass(frozen=True)
 class Scale:
     name: str
-    persons: int
     note: str
-
-    @property
-    def approx_rows(self) -> int:
-        return int(self.persons * ROWS_PER_PERSON)
+    sample_persons: int = 0  # the generator's messy landing (0: not at this scale)
+    clean_rows: int = 0  # rows of the clean CSV (0: not at this scale)
+    small_files: int = 0  # files of the many-small-files landing (0: not at this scale)
+    rows_per_small_file: int = 50
+    repeat: int = 3  # runs per measured scenario
+    full_repeat: int = 3  # runs of the slow full refreshes
 
 
 SCALES = {
-    "quick": Scale("quick", 400, "tiny; keeps the benchmark code itself from rotting (the test suite runs it)"),
-    "small": Scale("small", 71_000, "about 100 thousand certificate rows"),
-    "region": Scale("region", 5_700_000, "about 8 million certificate rows"),
-    "national": Scale("national", 11_400_000, "about 16 million certificate rows: the most this 24 GiB machine holds comfortably"),
+    "quick": Scale(
+        "quick", "tiny; keeps the benchmark code itself from rotting (the test suite runs it)",
+        sample_persons=300, clean_rows=20_000, small_files=20, rows_per_small_file=20, repeat=1, full_repeat=1,
+    ),
+    "sample": Scale(
+        "sample", "the embedded sample (20,000 persons, seed 2025) and a landing of 1,000 small files",
+        sample_persons=SAMPLE_PERSONS, small_files=1000,
+    ),
+    "2m": Scale("2m", "2,000,000 clean certificate rows in one CSV", clean_rows=2_000_000),
+    "region": Scale(
+        "region", "8,000,000 clean certificate rows in one CSV (region scale)", clean_rows=8_000_000, full_repeat=1,
+    ),
 }
-DAY_NEW_ROWS = 3000
-DAY_REVOCATIONS = 60
-SEED = 2026
+
+
+# ---------------------------------------------------------------- measuring child processes
 
 
 @dataclass
-class Measured:
-    label: str
+class Run:
     seconds: float
     peak_mib: float
     ok: bool
     detail: dict = field(default_factory=dict)
 
 
-def _measure(label: str, argv: list[str], env: dict | None = None) -> Measured:
-    """Run argv as a child; wall time and peak RSS (MiB) of the child and its waited-for descendants."""
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(r.ok for r in self.runs)
+
+    def median(self, value=lambda r: r.seconds) -> float:
+        values = [value(r) for r in self.runs if r.ok]
+        return statistics.median(values) if values else float("nan")
+
+    def spread(self, value=lambda r: r.seconds) -> tuple[float, float]:
+        values = [value(r) for r in self.runs if r.ok] or [float("nan")]
+        return min(values), max(values)
+
+    def peak(self) -> float:
+        return max((r.peak_mib for r in self.runs), default=float("nan"))
+
+    def stage_medians(self) -> dict[str, float]:
+        out = {}
+        for stage in STAGES:
+            out[stage] = self.median(lambda r, s=stage: stage_seconds(r.detail.get("step_seconds", {}))[s])
+        return out
+
+
+def stage_seconds(steps: dict[str, float]) -> dict[str, float]:
+    """Dagster step times grouped into the refresh's stages."""
+    out = dict.fromkeys(STAGES, 0.0)
+    for step, seconds in steps.items():
+        if step == "ingest_landing":
+            out["ingest"] += seconds
+        elif step == "dbt_models":
+            out["dbt"] += seconds
+        elif step.startswith("warehouse__published"):
+            out["publish"] += seconds
+        else:
+            out["checks"] += seconds
+    return out
+
+
+def measure(argv: list[str], env: dict) -> Run:
+    """Run argv as a child: wall time, and the peak RSS (MiB) of the child and the processes it
+    waited for (``wait4`` on it alone). The child's line starting with BENCH-RESULT is its detail."""
+    import threading
+
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    out_chunks = []
-    # read stdout to the end, then wait4 for the rusage
-    out, err = proc.stdout.read(), proc.stderr.read()
+    chunks: dict[str, list[str]] = {"out": [], "err": []}
+
+    def pump(stream, into: list[str]) -> None:
+        into.extend(stream)
+
+    pumps = [
+        threading.Thread(target=pump, args=(proc.stdout, chunks["out"])),
+        threading.Thread(target=pump, args=(proc.stderr, chunks["err"])),
+    ]
+    for t in pumps:
+        t.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    for t in pumps:
+        t.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    out_chunks.append(out)
     detail: dict = {}
-    for line in out.splitlines():
-        if line.startswith("BENCH-OUTCOME "):
-            detail = json.loads(line.removeprefix("BENCH-OUTCOME "))
-        elif line.startswith("BENCH-LIMIT "):
-            detail = json.loads(line.removeprefix("BENCH-LIMIT "))
+    for line in chunks["out"]:
+        if line.startswith("BENCH-RESULT "):
+            detail = json.loads(line.removeprefix("BENCH-RESULT "))
     if proc.returncode != 0:
-        detail.setdefault("stderr_tail", err[-2000:])
-    return Measured(label, seconds, usage.ru_maxrss / 1024, proc.returncode == 0, detail)
+        detail.setdefault("stderr_tail", "".join(chunks["err"])[-2000:])
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode == 0 and detail.get("ok", True), detail)
 
 
-def _refresh(label: str, landing: Path, warehouse: Path, as_of: date, **extra) -> Measured:
-    config = {"landing_dir": str(landing), "warehouse_path": str(warehouse), "as_of": as_of.isoformat(), **extra}
-    return _measure(label, [sys.executable, "-m", "talent.bench_worker", json.dumps(config)])
+def _worker(mode: str, config: dict, env: dict) -> Run:
+    return measure([sys.executable, "-m", "talent.bench_worker", mode, json.dumps(config)], env)
 
 
-# ---------------------------------------------------------------- one day's files
+def _root_settings(root: Path, landing: Path, as_of: date) -> dict:
+    """A warehouse of its own under `root`: published, build, restricted and key folders beside."""
+    return {"landing_dir": str(landing), "warehouse_path": str(root / "warehouse" / "talent.duckdb"), "as_of": as_of.isoformat()}
 
 
-def write_day_files(landing: Path, out: Path, day: date, new_rows: int, revocations: int) -> int:
-    """A day's export: `new_rows` new certificates (rows of landed UTF-8 files, renumbered and
-    re-dated) and `revocations` revocations of certificates landed before. Returns the rows written."""
-    import polars as pl
+# ---------------------------------------------------------------- the fair limit
 
-    from ingest import contract
-    from ingest.readers import FileRejected, discover, read
 
-    files = [f for f in discover(landing, ("certifications",)) if f.supported and f.path.suffix == ".csv"]
-    frames = []
-    for f in reversed(files):
-        try:
-            frames.append(read(f, contract.CERTIFICATIONS).frame)
-        except FileRejected:  # the deliberately broken file: not a source of good rows
-            continue
-        if sum(fr.height for fr in frames) >= new_rows + revocations:
-            break
-    rows = pl.concat(frames, how="diagonal_relaxed").drop("row_number")
-    headers = {col.name: col.headers[0] for col in contract.CERTIFICATIONS.columns}
-    new = rows.head(new_rows).with_columns(
-        (pl.lit(f"D{day:%Y%m%d}") + pl.int_range(pl.len()).cast(pl.Utf8).str.zfill(7)).alias("certificate_no"),
-        pl.lit(day.isoformat()).alias("issue_date"),
-        pl.lit("有效").alias("status"),
+def _seed_rows(name: str) -> list[dict[str, str]]:
+    import csv
+
+    seeds = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+    with open(seeds / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _values(rows: list[tuple]) -> str:
+    def lit(v):
+        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+
+    return ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
+
+
+def fair_limit_sql(files: list[Path], as_of: date, min_age: int = 16, max_age: int = 60) -> str:
+    """One DuckDB query: the headline ratio per prefecture-level unit (and region-wide, the NULL
+    row of the rollup) on `as_of`, straight from contract-conform certifications CSVs with the
+    contract's Chinese headers, `files` in apply order.
+
+    Each file is read once by ``read_csv`` (all columns as text); levels and written regions map to
+    ranks and unit codes by joins on small tables built from the dbt seeds (county codes roll up to
+    their prefecture by the contract's rule); dates parse in the five text formats; the ID's check
+    digit and birth date are computed in SQL; rows the contract rejects are left out; the latest
+    row of each certificate wins (rows in file order: ``row_number() over ()`` on the reader's
+    output, which DuckDB keeps in file order); a person's standing is their highest valid level and
+    the unit of their most recent valid certificate (same day: higher level, then lower code).
+    """
+    ranks = {r["skill_level"]: int(r["level_rank"]) for r in _seed_rows("ref_skill_levels")}
+    levels = [(r["spelling"], ranks[r["skill_level"]]) for r in _seed_rows("ref_skill_level_spellings")]
+    units = _seed_rows("ref_prefectures")
+    written = sorted(
+        {(u["code"], u["code"]) for u in units}
+        | {(u["name"], u["code"]) for u in units}
+        | {(u["short_name"], u["code"]) for u in units}
     )
-    revoked = rows.slice(new_rows, revocations).with_columns(pl.lit("撤销").alias("status"))
-    target = out / "certifications" / day.isoformat()
-    target.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("day_new.csv", new), ("day_revocations.csv", revoked)):
-        frame.rename({c: headers[c] for c in frame.columns if c in headers}).write_csv(target / name)
-    return new.height + revoked.height
-
-
-# ---------------------------------------------------------------- the limit query
-
-# every full-width ASCII form (U+FF01..U+FF5E) and its half-width twin, as NFKC maps them
-FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F) if chr(c) != "'" and chr(c - 0xFEE0) != "'")
-HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) != "'" and chr(c - 0xFEE0) != "'")
-
-
-def prepare_limit_input(landing: Path, out: Path) -> dict:
-    """Untimed: give the limit query files DuckDB can read without extensions (none can be installed
-    here). UTF-8 CSVs are linked as they are; GB18030 CSVs are re-encoded to UTF-8 byte for byte; XLSX
-    sheets are written out as CSV from their header row. Returns what was done, for the report."""
-    import polars as pl
-
-    from ingest import contract
-    from ingest.readers import decode, discover, read
-
-    shutil.rmtree(out, ignore_errors=True)
-    done = {"linked": 0, "reencoded": 0, "xlsx_converted": 0}
-    for f in discover(landing, ("certifications",)):
-        if not f.supported:
-            continue
-        target = out / f.source_file
-        target = target.with_suffix(".csv")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if f.path.suffix.lower() == ".xlsx":
-            frame = read(f, contract.CERTIFICATIONS).frame.drop("row_number")
-            frame.write_csv(target)
-            done["xlsx_converted"] += 1
-            continue
-        data = f.path.read_bytes()
-        try:
-            data.decode("utf-8")
-            target.symlink_to(f.path)
-            done["linked"] += 1
-        except UnicodeDecodeError:
-            target.write_text(decode(data, f.source_file), encoding="utf-8")
-            done["reencoded"] += 1
-    del pl
-    return done
-
-
-def limit_query(input_dir: Path, as_of: date, con) -> str:
-    """The hand-written query: every header spelling coalesced, every vocabulary normalised in SQL,
-    the ID check digit, re-sent files dropped by content hash, latest version per certificate,
-    persons as of the date, counted per prefecture-level unit and region-wide."""
-    from ingest import contract
-    from ingest.normalise import header_lookup, normalise_header, vocabulary
-
-    glob = str(input_dir / "certifications" / "*" / "*.csv")
-    headers = [
-        r[0]
-        for r in con.execute(
-            f"select column_name from (describe select * from read_csv('{glob}', all_varchar = true, "
-            "union_by_name = true, header = true, null_padding = true))"
-        ).fetchall()
-    ]
-    lookup = header_lookup(contract.CERTIFICATIONS)
-    spelled: dict[str, list[str]] = {}
-    for h in headers:
-        name = lookup.get(normalise_header(h))
-        if name:
-            spelled.setdefault(name, []).append(h)
-
-    def col(name: str) -> str:
-        cols = ", ".join('"' + h.replace('"', '""') + '"' for h in spelled.get(name, []))
-        cleaned = f"trim(translate(coalesce({cols}, ''), '{FULL_WIDTH}', '{HALF_WIDTH}'), ' \t\u3000')"
-        return f"nullif({cleaned}, '')" if cols else "null"
-
-    vocab = vocabulary()
-    levels = ", ".join(f"('{sp}', {vocab.rank_of_level[lv]})" for sp, lv in vocab.level_of_spelling.items())
-    names = ", ".join(f"('{n}', '{code}')" for n, code in vocab.code_of_name.items())
-    units = ", ".join(f"'{u}'" for u in sorted(vocab.unit_codes))
-    prefectures = ", ".join(f"'{u}'" for u in sorted(vocab.prefecture_codes))
-    weights = " + ".join(f"substr(id, {i + 1}, 1)::int * {w}" for i, w in enumerate((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)))
-    d = as_of.isoformat()
-    return rf"""
-with blobs as (
-    select filename, regexp_extract(filename, '/(\d{{4}}-\d{{2}}-\d{{2}})/', 1)::date as export_date,
-           row_number() over (partition by md5(content) order by regexp_extract(filename, '/(\d{{4}}-\d{{2}}-\d{{2}})/', 1), filename) as copy_no
-    from read_blob('{glob}')
-), rows as (
-    select *, row_number() over (partition by filename) as file_row
-    from read_csv('{glob}', all_varchar = true, union_by_name = true, header = true,
-                  null_padding = true, filename = true)
-), cleaned as (
-    select b.export_date, r.filename, r.file_row,
-           {col('certificate_no')} as certificate_no, upper({col('id_number')}) as id,
-           {col('name')} as person_name, {col('occupation_name')} as occupation_name,
-           {col('assessor_name')} as assessor_name,
-           replace({col('skill_level')}, ' ', '') as level_text, {col('issue_date')} as date_text,
-           replace({col('region')}, ' ', '') as region_text, coalesce({col('status')}, '有效') as status
-    from rows r join blobs b on b.filename = r.filename and b.copy_no = 1
-), typed as (
-    select c.*, lv.rank as level_rank,
-           coalesce(try_strptime(regexp_replace(date_text, ' 00:00:00$', ''),
-                    ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y年%m月%d日', '%Y%m%d']),
-                    case when regexp_matches(date_text, '^\d{{5}}(\.0+)?$')
-                         then date '1899-12-30' + cast(floor(date_text::double) as integer) end)::date as issue_date,
-           case when region_text in ({units}) then region_text
-                when regexp_matches(region_text, '^\d{{6}}$') and not starts_with(region_text, '6590')
-                     and substr(region_text, 1, 4) || '00' in ({prefectures}) then substr(region_text, 1, 4) || '00'
-                else rn.code end as region_code,
-           try_strptime(substr(id, 7, 8), '%Y%m%d')::date as birth_date
-    from cleaned c
-    left join (values {levels}) lv(spelling, rank) on lv.spelling = c.level_text
-    left join (values {names}) rn(name, code) on rn.name = c.region_text
-), valid_rows as (
+    file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    weights = " + ".join(
+        f"substr(id, {i + 1}, 1)::int * {w}" for i, w in enumerate((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
+    )
+    d = f"date '{as_of.isoformat()}'"
+    return f"""
+with levels(spelling, level_rank) as (values {_values(levels)}),
+regions(written, code) as (values {_values(written)}),
+units as (select code from regions group by code),
+src as (
+    select row_number() over () as file_row,
+           trim("证书编号") as certificate_no, trim("姓名") as person_name, upper(trim("公民身份号码")) as id,
+           trim("职业(工种)名称") as occupation_name, trim("技能等级") as level_text,
+           trim("发证日期") as date_text, trim("评价机构") as assessor_name,
+           trim("所在地区") as region_text, coalesce(nullif(trim("证书状态"), ''), '有效') as status
+    from read_csv({file_list}, all_varchar = true, header = true, union_by_name = true)
+),
+typed as (
+    select s.file_row, s.certificate_no, s.id, s.status, l.level_rank,
+           try_strptime(s.date_text, ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y年%m月%d日', '%Y%m%d'])::date
+               as issue_date,
+           coalesce(r.code, case when s.region_text like '6590__' then s.region_text
+                                 else substr(s.region_text, 1, 4) || '00' end) as region_code,
+           try_strptime(substr(s.id, 7, 8), '%Y%m%d')::date as birth_date
+    from src s
+    left join levels l on l.spelling = s.level_text
+    left join regions r on r.written = s.region_text
+    where s.certificate_no <> '' and s.person_name <> '' and s.occupation_name <> ''
+      and s.assessor_name <> '' and length(s.id) = 18
+      and regexp_full_match(s.id, '[0-9]{{17}}[0-9X]')
+      and substr('10X98765432', (({weights}) % 11) + 1, 1) = substr(s.id, 18, 1)
+),
+valid_rows as (
     select * from typed
-    where certificate_no is not null and person_name is not null and occupation_name is not null
-      and assessor_name is not null and level_rank is not null and issue_date is not null
-      and region_code is not null and status in ('有效', '撤销', '注销')
-      and regexp_matches(id, '^\d{{17}}[0-9X]$') and birth_date is not null
-      and substr('10X98765432', (({weights}) % 11) + 1, 1) = substr(id, 18, 1)
-), latest as (
+    where level_rank is not null and issue_date is not null and birth_date is not null
+      and region_code in (select code from units) and status in ('有效', '撤销', '注销')
+),
+latest as (
     select * from valid_rows
-    qualify row_number() over (partition by certificate_no
-        order by export_date desc, regexp_extract(filename, '[^/]+$') desc, filename desc, file_row desc) = 1
-), standing as (
-    select id, arg_max(region_code, (issue_date, level_rank, -region_code::int)) as region_code,
-           max(level_rank) as top_rank, any_value(birth_date) as birth_date
+    qualify row_number() over (partition by certificate_no order by file_row desc) = 1
+),
+standing as (
+    select id, max(level_rank) as top_rank,
+           arg_max(region_code, (issue_date, level_rank, -region_code::int)) as region_code,
+           any_value(birth_date) as birth_date
     from latest
-    where status = '有效' and issue_date <= date '{d}'
+    where status = '有效' and issue_date <= {d}
     group by id
-), persons as (
+),
+persons as (
     select * from standing
-    where date_diff('year', birth_date, date '{d}')
-          - case when strftime(date '{d}', '%m%d') < strftime(birth_date, '%m%d') then 1 else 0 end
-          between 16 and 60
+    where ((year({d}) * 10000 + month({d}) * 100 + day({d}))
+           - (year(birth_date) * 10000 + month(birth_date) * 100 + day(birth_date))) // 10000
+          between {min_age} and {max_age}
 )
 select region_code, count(*) as skilled_persons, count(*) filter (where top_rank >= 3) as high_skilled_persons
-from persons group by rollup (region_code) order by region_code nulls first
+from persons
+group by rollup (region_code)
+order by region_code nulls first
 """
 
 
-def run_limit(input_dir: Path, as_of: date) -> dict:
-    """In a child process: build the query (untimed), run it (timed), print the counts."""
+def run_fair_limit(files: list[Path], as_of: date, min_age: int = 16, max_age: int = 60) -> dict:
+    """In a child process: build the query (untimed), run it (timed), return the counts."""
     import duckdb
 
     con = duckdb.connect()
-    sql = limit_query(input_dir, as_of, con)
+    con.execute("set enable_progress_bar = false")
+    sql = fair_limit_sql(files, as_of, min_age, max_age)
     started = time.perf_counter()
     rows = con.execute(sql).fetchall()
     seconds = time.perf_counter() - started
-    counts = {(r[0] or "650000"): [r[1], r[2]] for r in rows}
-    return {"query_seconds": seconds, "counts": counts}
+    return {"query_seconds": seconds, "counts": {(r[0] or "650000"): [r[1], r[2]] for r in rows}}
+
+
+def mart_counts(warehouse: Path, as_of: date) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select region_code, skilled_persons, high_skilled_persons from marts.mart_high_skill_ratio "
+            "where as_of_date = ? and skilled_persons > 0",
+            [as_of],
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0]: [r[1], r[2]] for r in rows}
+
+
+# ---------------------------------------------------------------- machine and versions
 
 
 def machine() -> dict:
@@ -284,10 +313,18 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1), "os": platform.platform()}
 
 
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
 def versions() -> dict:
     from importlib.metadata import version
 
-    return {p: version(p) for p in ("duckdb", "polars", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations")}
+    return {
+        p: version(p)
+        for p in ("duckdb", "polars", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations")
+    }
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -296,195 +333,318 @@ def versions() -> dict:
 @dataclass
 class BenchReport:
     scale: Scale
-    as_of: date
-    rows_landed: int
-    day_rows: int
-    generate: Measured
-    runs: dict[str, Measured]
-    limit_prep: dict
+    started: str
+    load_before: str
+    load_after: str
+    data: dict  # what was measured on: rows, files, as-of dates
+    scenarios: dict[str, Scenario]
     limit_matches_mart: bool | None
     machine: dict
     versions: dict
 
-    def ratio(self, a: str, b: str) -> float:
-        return self.runs[a].seconds / self.runs[b].seconds if self.runs[b].seconds else float("nan")
+    def median(self, key: str) -> float:
+        return self.scenarios[key].median() if key in self.scenarios else float("nan")
+
+    def ratio(self, a: str, b: str, b_value=None) -> float:
+        if a not in self.scenarios or b not in self.scenarios:
+            return float("nan")
+        denominator = self.scenarios[b].median(b_value) if b_value else self.scenarios[b].median()
+        return self.scenarios[a].median() / denominator if denominator else float("nan")
 
 
-def _mart_counts(warehouse: Path, as_of: date) -> dict:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select region_code, skilled_persons, high_skilled_persons from marts.mart_high_skill_ratio "
-            "where as_of_date = ? and skilled_persons > 0",
-            [as_of],
-        ).fetchall()
-    finally:
-        con.close()
-    return {r[0]: [r[1], r[2]] for r in rows}
+def _query_seconds(r: Run) -> float:
+    return r.detail.get("query_seconds", float("nan"))
 
 
-def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=print) -> BenchReport:
-    scale = SCALES[scale_name]
-    work = workdir / scale.name
-    landing, day_dir = work / "landing", work / "day"
-    truth_file = landing / "_ground_truth" / "ground_truth.json"
-    env = {**os.environ, "TALENT_PII_KEY": os.environ.get("TALENT_PII_KEY", "benchmark-key")}
-    os.environ["TALENT_PII_KEY"] = env["TALENT_PII_KEY"]
-    reuse = truth_file.exists() and not regenerate and json.loads(truth_file.read_text())["persons"] == scale.persons
-    if reuse:
-        say(f"[1/7] reusing the generated landing in {landing}")
-        generate = Measured("generate (reused)", 0.0, 0.0, True)
-    else:
-        say(f"[1/7] generating {scale.persons:,} persons (~{scale.approx_rows:,} certificate rows) into {landing}")
-        shutil.rmtree(work, ignore_errors=True)
-        generate = _measure(
-            "generate",
-            [sys.executable, "-m", "talent.cli", "generate", "--out", str(landing),
-             "--persons", str(scale.persons), "--seed", str(SEED)],
-            env,
-        )
-        if not generate.ok:
-            raise RuntimeError(f"generation failed: {generate.detail}")
-    truth = json.loads(truth_file.read_text())
-    rows_landed = sum(source["rows_landed"] for source in truth["sources"].values())
-    last_export = max(date.fromisoformat(p.name) for p in (landing / "certifications").iterdir() if p.is_dir())
-    day = last_export + timedelta(days=1)
-    as_of = day
-    shutil.rmtree(day_dir, ignore_errors=True)
-    day_rows = write_day_files(landing, day_dir, day, DAY_NEW_ROWS, DAY_REVOCATIONS)
-    runs: dict[str, Measured] = {}
-    for sub in ("wh_full", "wh_day"):
-        shutil.rmtree(work / sub, ignore_errors=True)
-    full_wh, day_wh = work / "wh_full" / "talent.duckdb", work / "wh_day" / "talent.duckdb"
-    day_folder = day_dir / "certifications" / day.isoformat()
-    landed_day = landing / "certifications" / day.isoformat()
-    shutil.rmtree(landed_day, ignore_errors=True)
+def _ingest_seconds(r: Run) -> float:
+    return r.detail.get("seconds", float("nan"))
 
-    say(f"[2/7] full refresh from an empty warehouse ({rows_landed:,} rows landed in all sources)")
-    runs["full"] = _refresh("full refresh, empty warehouse", landing, full_wh, as_of)
-    say("[3/7] the limit: one DuckDB query over the same files")
-    prep = prepare_limit_input(landing, work / "limit_input")
-    runs["limit"] = _measure(
-        "limit query (DuckDB alone)",
-        [sys.executable, "-m", "talent.bench", "limit", str(work / "limit_input"), as_of.isoformat()],
-        env,
+
+def _fresh(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def _restore(snapshot: Path, root: Path) -> None:
+    """Put the full warehouse back as it was after the full refresh, at the same path (so that
+    dbt's partial-parse state, tied to the build database's path, stays valid)."""
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(snapshot, root, symlinks=True)
+
+
+def _write_day(out: Path, day: date, rows_before: int) -> tuple[Path, int]:
+    """One day's export: new certificates issued that day and revocations of earlier ones."""
+    from synth.clean import write_clean_certifications
+
+    folder = out / "certifications" / day.isoformat()
+    written = write_clean_certifications(
+        folder / "day.csv", DAY_NEW_ROWS, start=rows_before, seed=SEED, issue_date=day,
+        revoke=DAY_REVOCATIONS, revoke_below=max(rows_before, 1),
     )
-    matches = None
-    if runs["full"].ok and runs["limit"].ok:
-        matches = _mart_counts(full_wh, as_of) == runs["limit"].detail.get("counts")
-    say(f"[4/7] nightly refresh: one day's files ({day_rows:,} rows) on top of the full warehouse")
-    shutil.copytree(day_folder, landed_day)
-    try:
-        runs["nightly"] = _refresh("nightly refresh on the full warehouse", landing, full_wh, as_of)
-    finally:
-        pass
-    say("[5/7] the same day's files on an empty warehouse")
-    runs["day_empty"] = _refresh("same day's files, empty warehouse", day_dir, day_wh, as_of)
-    say("[6/7] re-run with nothing new landed")
-    runs["nothing_new"] = _refresh("re-run, nothing new", landing, full_wh, as_of)
-    shutil.rmtree(landed_day, ignore_errors=True)  # leave the generated landing as generated
-    say("[7/7] done")
-    return BenchReport(scale, as_of, rows_landed, day_rows, generate, runs, prep, matches, machine(), versions())
+    return folder, written
 
 
-def _refresh_peak(r: BenchReport) -> float:
-    """Peak memory of the refresh runs (the limit query is DuckDB's, not the pipeline's)."""
-    return max(m.peak_mib for k, m in r.runs.items() if k != "limit")
+def _landing_with_day(base: Path, day_folder: Path, out: Path) -> Path:
+    """`base` plus the day's folder, as hard links (the base files keep their paths and bytes)."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(base, out, copy_function=os.link)
+    target = out / "certifications" / day_folder.name
+    shutil.copytree(day_folder, target)
+    return out
 
 
-TARGETS = {
-    "region": [
-        ("full refresh ≤ 5 × limit", lambda r: r.ratio("full", "limit") <= 5, lambda r: f"{r.ratio('full', 'limit'):.1f} ×"),
-        ("refresh peak memory < 6 GiB", lambda r: _refresh_peak(r) < 6 * 1024, lambda r: f"{_refresh_peak(r) / 1024:.2f} GiB"),
-        ("nightly ≤ 1.5 × same day on empty", lambda r: r.ratio("nightly", "day_empty") <= 1.5,
-         lambda r: f"{r.ratio('nightly', 'day_empty'):.2f} ×"),
-        ("nightly < 45 s", lambda r: r.runs["nightly"].seconds < 45, lambda r: f"{r.runs['nightly'].seconds:.1f} s"),
-        ("nothing-new re-run < 20 s", lambda r: r.runs["nothing_new"].seconds < 20,
-         lambda r: f"{r.runs['nothing_new'].seconds:.1f} s"),
-    ]
-}
+def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=print, repeat: int | None = None) -> BenchReport:
+    scale = SCALES[scale_name]
+    runs_of = repeat or scale.repeat
+    full_runs = repeat or scale.full_repeat
+    work = workdir / scale.name
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TALENT_PII_KEY": os.environ.get("TALENT_PII_KEY", "benchmark-key")}
+    scenarios: dict[str, Scenario] = {}
+    data: dict = {}
+    matches: bool | None = None
+    started, load_before = time.strftime("%Y-%m-%d %H:%M %Z"), load_average()
+
+    def scenario(key: str, label: str) -> Scenario:
+        scenarios[key] = Scenario(key, label)
+        return scenarios[key]
+
+    def refresh_runs(sc: Scenario, n: int, landing: Path, root: Path, as_of: date, before=None) -> None:
+        for i in range(n):
+            if before:
+                before()
+            say(f"  {sc.label} ({i + 1}/{n})")
+            sc.runs.append(_worker("refresh", _root_settings(root, landing, as_of), env))
+            if not sc.runs[-1].ok:
+                say(f"  FAILED: {sc.runs[-1].detail.get('stderr_tail', '')[-500:]}")
+
+    # -- the embedded sample (messy, six sources)
+    if scale.sample_persons:
+        landing = work / "sample" / "landing"
+        truth = landing / "_ground_truth" / "ground_truth.json"
+        if regenerate or not truth.exists() or json.loads(truth.read_text())["persons"] != scale.sample_persons:
+            say(f"generating the sample landing: {scale.sample_persons:,} persons, seed {SAMPLE_SEED}")
+            from synth import generate
+
+            shutil.rmtree(landing, ignore_errors=True)
+            generate(landing, persons=scale.sample_persons, seed=SAMPLE_SEED, progress=False)
+        facts = json.loads(truth.read_text())
+        last_export = max(date.fromisoformat(p.name) for p in (landing / "certifications").iterdir() if p.is_dir())
+        day = last_export + timedelta(days=1)
+        data["sample"] = {
+            "persons": scale.sample_persons,
+            "rows_landed": sum(s["rows_landed"] for s in facts["sources"].values()),
+            "files": sum(1 for p in landing.rglob("*") if p.is_file() and "_ground_truth" not in p.parts),
+            "as_of": day.isoformat(),
+        }
+        root = work / "sample" / "full"
+        sc = scenario("sample_full", "sample: landing to published file, empty warehouse")
+        refresh_runs(sc, full_runs, landing, root, last_export, before=lambda r=root: _fresh(r))
+        _nightly_scenarios(scenario, refresh_runs, work / "sample", landing, root, last_export, day, 0, runs_of, data, "sample", say)
+
+    # -- many small files, ingest alone
+    if scale.small_files:
+        from synth.clean import write_small_files
+
+        landing = work / "files" / "landing"
+        marker = landing / f".{scale.small_files}x{scale.rows_per_small_file}"
+        if regenerate or not marker.exists():
+            say(f"writing {scale.small_files:,} small files of {scale.rows_per_small_file} rows")
+            _fresh(landing)
+            write_small_files(landing, scale.small_files, scale.rows_per_small_file, seed=SEED)
+            marker.touch()
+        data["files"] = {"files": scale.small_files, "rows_per_file": scale.rows_per_small_file}
+        sc = scenario("files_ingest", f"ingest alone: {scale.small_files:,} small files")
+        for i in range(runs_of):
+            say(f"  {sc.label} ({i + 1}/{runs_of})")
+            sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "files" / "root"))}, env))
+
+    # -- the clean CSV: full refresh, fair limit, ingest alone, nightly
+    if scale.clean_rows:
+        from synth.clean import write_clean_certifications
+
+        landing = work / "clean" / "landing"
+        csv_file = landing / "certifications" / "2026-06-30" / "export.csv"
+        marker = landing / f".{scale.clean_rows}"
+        if regenerate or not marker.exists():
+            say(f"writing {scale.clean_rows:,} clean certificate rows")
+            _fresh(landing)
+            t = time.perf_counter()
+            write_clean_certifications(csv_file, scale.clean_rows, seed=SEED)
+            data["clean_generate_seconds"] = round(time.perf_counter() - t, 1)
+            marker.touch()
+        as_of, day = CLEAN_AS_OF, CLEAN_AS_OF + timedelta(days=1)
+        data["clean"] = {"rows": scale.clean_rows, "bytes": csv_file.stat().st_size, "as_of": as_of.isoformat()}
+
+        sc = scenario("clean_ingest", "ingest alone: the clean CSV")
+        for i in range(runs_of):
+            say(f"  {sc.label} ({i + 1}/{runs_of})")
+            sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}, env))
+        shutil.rmtree(work / "clean" / "ingest", ignore_errors=True)
+
+        sc = scenario("fair_limit", "fair limit: DuckDB alone, same file")
+        for i in range(max(runs_of, 3)):
+            say(f"  {sc.label} ({i + 1})")
+            sc.runs.append(_worker("limit", {"files": [str(csv_file)], "as_of": as_of.isoformat()}, env))
+
+        root = work / "clean" / "full"
+        sc = scenario("clean_full", "clean CSV: landing to published file, empty warehouse")
+        refresh_runs(sc, full_runs, landing, root, as_of, before=lambda r=root: _fresh(r))
+        if sc.ok and scenarios["fair_limit"].ok:
+            matches = mart_counts(root / "warehouse" / "talent.duckdb", as_of) == scenarios["fair_limit"].runs[-1].detail["counts"]
+        _nightly_scenarios(scenario, refresh_runs, work / "clean", landing, root, as_of, day, scale.clean_rows,
+                           runs_of, data, "clean", say)
+
+    return BenchReport(scale, started, load_before, load_average(), data, scenarios, matches, machine(), versions())
 
 
-def _stage_table(m: Measured) -> list[str]:
-    steps = m.detail.get("step_seconds", {})
-    groups = {"ingest": 0.0, "dbt build": 0.0, "checks": 0.0, "publish": 0.0}
-    for step, secs in steps.items():
-        if step == "ingest_landing":
-            groups["ingest"] += secs
-        elif step == "dbt_models":
-            groups["dbt build"] += secs
-        elif step.startswith("warehouse__published"):
-            groups["publish"] += secs
-        else:
-            groups["checks"] += secs
-    return [f"{k} {v:.1f} s" for k, v in groups.items()]
+def _nightly_scenarios(scenario, refresh_runs, base: Path, landing: Path, root: Path, as_of: date, day: date,
+                       rows_before: int, runs_of: int, data: dict, prefix: str, say) -> None:
+    """nightly (day's files on the full warehouse), day on empty, nothing new: after a full refresh
+    of `landing` into `root`."""
+    if not (root / "warehouse" / "talent.duckdb").exists():
+        return
+    day_folder, day_rows = _write_day(_fresh(base / "day"), day, rows_before)
+    data[prefix]["day_rows"] = day_rows
+    night_landing = _landing_with_day(landing, day_folder, base / "landing_night")
+    snapshot = base / "full_snapshot"
+    _fresh(snapshot)
+    shutil.copytree(root, snapshot, symlinks=True)
+    sc = scenario(f"{prefix}_nightly", "nightly: one day's files on the full warehouse")
+    refresh_runs(sc, runs_of, night_landing, root, day, before=lambda: _restore(snapshot, root))
+    sc = scenario(f"{prefix}_nothing_new", "re-run, nothing new")
+    refresh_runs(sc, runs_of, night_landing, root, day)
+    empty = base / "day_empty"
+    sc = scenario(f"{prefix}_day_empty", "the same day's files, empty warehouse")
+    refresh_runs(sc, runs_of, base / "day", empty, day, before=lambda: _fresh(empty))
+    shutil.rmtree(snapshot, ignore_errors=True)
+    say(f"  {prefix}: nightly scenarios done")
+
+
+# ---------------------------------------------------------------- report
+
+
+def _fmt(seconds: float) -> str:
+    return "–" if math.isnan(seconds) else f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.0f} ms"
+
+
+def _row(sc: Scenario, note: str = "", value=None, shown=_fmt) -> str:
+    value = value or (lambda r: r.seconds)
+    lo, hi = sc.spread(value)
+    status = "" if sc.ok else " (FAILED)"
+    return (
+        f"| {sc.label}{status} | {shown(sc.median(value))} | {shown(lo)} – {shown(hi)} | {len(sc.runs)} | "
+        f"{sc.peak():,.0f} MiB | {note} |"
+    )
+
+
+def _stage_note(sc: Scenario) -> str:
+    stages = sc.stage_medians()
+    total = sc.median()
+    parts = [f"{s} {stages[s]:.1f} s ({100 * stages[s] / total:.0f} %)" for s in STAGES if not math.isnan(stages[s])]
+    other = total - sum(v for v in stages.values() if not math.isnan(v))
+    parts.append(f"start-up and between steps {other:.1f} s ({100 * other / total:.0f} %)")
+    return "; ".join(parts)
+
+
+TARGETS = [
+    # (scales, description, value, limit, shown)
+    (("region",), "full refresh, 8 M clean rows ≤ 5 × fair limit",
+     lambda r: r.ratio("clean_full", "fair_limit", _query_seconds), 5.0, lambda v: f"{v:.1f} ×"),
+    (("region",), "its peak memory < 4 GiB",
+     lambda r: r.scenarios["clean_full"].peak() / 1024 if "clean_full" in r.scenarios else float("nan"), 4.0,
+     lambda v: f"{v:.2f} GiB"),
+    (("2m",), "full refresh, 2 M clean rows ≤ 10 × fair limit",
+     lambda r: r.ratio("clean_full", "fair_limit", _query_seconds), 10.0, lambda v: f"{v:.1f} ×"),
+    (("sample",), "embedded sample, landing to published file < 30 s",
+     lambda r: r.median("sample_full"), 30.0, lambda v: f"{v:.1f} s"),
+    (("region",), "nightly at region scale < 20 s", lambda r: r.median("clean_nightly"), 20.0, lambda v: f"{v:.1f} s"),
+    (("region",), "nightly ≤ 1.2 × same day's files on empty",
+     lambda r: r.ratio("clean_nightly", "clean_day_empty"), 1.2, lambda v: f"{v:.2f} ×"),
+    (("region",), "re-run with nothing new < 5 s", lambda r: r.median("clean_nothing_new"), 5.0, lambda v: f"{v:.1f} s"),
+    (("2m", "region"), "ingest alone ≥ 1 M rows/s on the clean CSV",
+     lambda r: -_rows_per_second(r), -1_000_000, lambda v: f"{-v:,.0f} rows/s"),
+    (("sample",), "ingest alone < 5 ms per small file (1,000 files)",
+     lambda r: _ms_per_file(r), 5.0, lambda v: f"{v:.1f} ms/file"),
+]
+
+
+def _rows_per_second(r: BenchReport) -> float:
+    sc = r.scenarios.get("clean_ingest")
+    return sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"]) if sc else float("nan")
+
+
+def _ms_per_file(r: BenchReport) -> float:
+    sc = r.scenarios.get("files_ingest")
+    return sc.median(lambda run: 1000 * run.detail["seconds"] / max(run.detail.get("files", 1), 1)) if sc else float("nan")
 
 
 def render(report: BenchReport) -> str:
     r = report
     lines = [
-        f"## `{r.scale.name}` scale, {date.today().isoformat()}",
-        "",
-        f"Machine: {r.machine['cpu']}, {r.machine['cores']} cores, {r.machine['memory_gib']} GiB; {r.machine['os']}.",
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in r.versions.items()) + ".",
-        (f"Data: {r.scale.persons:,} persons, {r.rows_landed:,} rows landed in all sources ({r.scale.note}); "
-        f"as-of date {r.as_of}; one day's files = {r.day_rows:,} rows (new certificates and revocations)."),
-        "",
-        "| run | wall time | peak memory | notes |",
-        "|---|---:|---:|---|",
-    ]
-    if r.generate.seconds:
-        lines.append(f"| generate the landing | {r.generate.seconds:.1f} s | {r.generate.peak_mib:,.0f} MiB | not part of the refresh |")
-    for key, m in r.runs.items():
-        note = ""
-        if key in ("full", "nightly", "day_empty", "nothing_new") and m.detail:
-            note = "; ".join(_stage_table(m))
-            if key == "full" and m.detail.get("step_seconds", {}).get("ingest_landing"):
-                rate = r.rows_landed / m.detail["step_seconds"]["ingest_landing"]
-                note += f"; ingest {rate:,.0f} rows/s"
-            if key == "nothing_new":
-                note += f"; {m.detail.get('ingest_summary', '')}"
-        if key == "limit":
-            q = m.detail.get("query_seconds")
-            note = (f"query alone {q:.1f} s; " if q else "") + (
-                "same counts as the mart" if r.limit_matches_mart else "COUNTS DIFFER from the mart"
-                if r.limit_matches_mart is False else "")
-        status = "" if m.ok else " (FAILED)"
-        lines.append(f"| {m.label}{status} | {m.seconds:.1f} s | {m.peak_mib:,.0f} MiB | {note} |")
-    lines += [
+        f"## `{r.scale.name}` scale, {r.started}",
         "",
         (
-            f"Full refresh / limit: {r.ratio('full', 'limit'):.1f} ×. Nightly / same day on empty: "
-            f"{r.ratio('nightly', 'day_empty'):.2f} ×. Limit input preparation (untimed): {r.limit_prep}."
+            f"{r.scale.note}. Machine: {r.machine['cpu']}, {r.machine['cores']} cores, {r.machine['memory_gib']} "
+            f"GiB; {r.machine['os']}. Load average (1 / 5 / 15 min) before: {r.load_before}, after: "
+            f"{r.load_after} (the machine is shared; figures are medians of the runs, with min – max)."
         ),
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in r.versions.items()) + ".",
+        "Data: " + "; ".join(f"{k}: {v}" for k, v in r.data.items()) + ".",
+        "",
+        "| run | median | min – max | runs | peak memory | notes |",
+        "|---|---:|---:|---:|---:|---|",
     ]
-    targets = TARGETS.get(r.scale.name)
+    for key, sc in r.scenarios.items():
+        if key == "fair_limit":
+            q = sc.median(_query_seconds)
+            note = f"query alone {_fmt(q)} (wall includes Python start); " + (
+                "same counts as the mart" if r.limit_matches_mart else
+                "COUNTS DIFFER from the mart" if r.limit_matches_mart is False else "not compared")
+            lines.append(_row(sc, note))
+        elif key.endswith("_ingest"):
+            rows = sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"])
+            per_file = sc.median(lambda run: 1000 * run.detail["seconds"] / max(run.detail.get("files", 1), 1))
+            note = f"ingest call alone {_fmt(sc.median(_ingest_seconds))}: {rows:,.0f} rows/s, {per_file:.1f} ms a file"
+            lines.append(_row(sc, note))
+        else:
+            note = _stage_note(sc) if sc.ok else ""
+            if key.endswith("nothing_new") and sc.runs:
+                note = sc.runs[-1].detail.get("ingest_summary", "") + "; " + note
+            lines.append(_row(sc, note))
+    ratios = []
+    if "clean_full" in r.scenarios and "fair_limit" in r.scenarios:
+        ratios.append(f"Full refresh / fair limit (query): {r.ratio('clean_full', 'fair_limit', _query_seconds):.1f} ×.")
+    for prefix in ("sample", "clean"):
+        if f"{prefix}_nightly" in r.scenarios:
+            ratios.append(f"{prefix}: nightly / same day on empty: {r.ratio(f'{prefix}_nightly', f'{prefix}_day_empty'):.2f} ×.")
+    if ratios:
+        lines += ["", " ".join(ratios)]
+    targets = [t for t in TARGETS if r.scale.name in t[0]]
     if targets:
         lines += ["", "| target | result | met |", "|---|---|---|"]
-        for name, ok, shown in targets:
-            lines.append(f"| {name} | {shown(r)} | {'yes' if ok(r) else '**no**'} |")
+        for _, name, value, limit, shown in targets:
+            try:
+                v = value(r)
+            except (KeyError, ZeroDivisionError):
+                v = float("nan")
+            met = "–" if math.isnan(v) else "yes" if v <= limit else "**no**"
+            lines.append(f"| {name} | {'–' if math.isnan(v) else shown(v)} | {met} |")
     return "\n".join(lines) + "\n"
 
 
 def write_markdown(report: BenchReport, path: Path) -> None:
+    """Write the report's section into `path`, replacing the previous section of the same scale."""
     section = render(report)
+    marker = f"## `{report.scale.name}` scale,"
     if path.exists():
         text = path.read_text()
-        marker = f"## `{report.scale.name}` scale,"
-        if marker in text:  # replace the previous run of this scale
+        if marker in text:
             head, _, rest = text.partition(marker)
             tail = rest[rest.find("\n## ") + 1:] if "\n## " in rest else ""
             text = head + section + ("\n" + tail if tail else "")
         else:
             text = text.rstrip("\n") + "\n\n" + section
     else:
-        text = "# Benchmarks\n\nWritten by `talent bench`; see BENCHMARKS.md's sections per scale.\n\n" + section
+        text = "# Benchmarks\n\nWritten by `talent bench`, one section per scale.\n\n" + section
     path.write_text(text)
-
-
-if __name__ == "__main__":
-    if sys.argv[1] == "limit":
-        result = run_limit(Path(sys.argv[2]), date.fromisoformat(sys.argv[3]))
-        print("BENCH-LIMIT " + json.dumps(result))

@@ -1,24 +1,66 @@
-"""One measured refresh in its own process, for `talent bench`: prints the outcome as JSON.
+"""One measured run in its own process, for `talent bench`: prints its result as one JSON line.
 
-The benchmark runs every measured refresh as a child process so that its peak memory (the child's
-own and its dbt subprocess's, from ``wait4``) and its wall time belong to that run alone.
+The benchmark runs every measured run as a child process so that its peak memory (the child's own
+and that of the processes it waits for: dbt, the suite worker) and its wall time belong to that run
+alone. Modes:
+
+- ``refresh CONFIG``: `orchestration.run.refresh` with these WarehouseSettings fields;
+- ``ingest CONFIG``: `ingest.load.ingest` alone on ``landing`` into a new build under ``root``;
+- ``limit CONFIG``: the fair limit query on ``files`` as of ``as_of``.
 """
 
 import json
 import logging
 import sys
+import time
 from dataclasses import asdict
+from datetime import date
+from pathlib import Path
 
-from orchestration.run import refresh
-from orchestration.settings import WarehouseSettings
+
+def refresh(config: dict) -> dict:
+    from orchestration.run import refresh as run_refresh
+    from orchestration.settings import WarehouseSettings
+
+    outcome = run_refresh(WarehouseSettings(**config), log_level="CRITICAL")
+    return {**asdict(outcome), "ok": outcome.success}
+
+
+def ingest(config: dict) -> dict:
+    from ingest.load import connect_build, ingest
+    from ingest.pii import resolve_key
+
+    root = Path(config["root"])
+    key = resolve_key(root / "keys" / "pii.key")
+    con = connect_build(root / "build" / "build.duckdb", root / "restricted" / "restricted.duckdb", key)
+    try:
+        started = time.perf_counter()
+        report = ingest(Path(config["landing"]), con, key, "bench-ingest")
+        seconds = time.perf_counter() - started
+    finally:
+        con.close()
+    return {
+        "seconds": seconds,
+        "files": report.new_files,
+        "rows_landed": report.count("rows_landed"),
+        "rows_loaded": report.count("rows_loaded"),
+        "summary": report.summary(),
+        "ok": report.count("rows_loaded") > 0,
+    }
+
+
+def limit(config: dict) -> dict:
+    from talent.bench import run_fair_limit
+
+    return run_fair_limit([Path(f) for f in config["files"]], date.fromisoformat(config["as_of"]))
 
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.ERROR)
-    config = json.loads(argv[0])
-    outcome = refresh(WarehouseSettings(**config), log_level="ERROR")
-    print("BENCH-OUTCOME " + json.dumps(asdict(outcome)))
-    return 0 if outcome.success else 1
+    mode, config = argv[0], json.loads(argv[1])
+    result = {"refresh": refresh, "ingest": ingest, "limit": limit}[mode](config)
+    print("BENCH-RESULT " + json.dumps(result, default=str))
+    return 0 if result.get("ok", True) else 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ them, so `talent --help` answers at once.
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -74,7 +73,9 @@ def refresh(
             "else 300); younger files are deferred to the next run.",
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's step log.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Dagster's step log and dbt's per-node log as they come.")
+    ] = False,
 ) -> None:
     """Run the whole pipeline through the nightly Dagster job: ingest, dbt build, checks, publish.
 
@@ -83,11 +84,15 @@ def refresh(
     Synthetic data is generated only when asked with --sample. Exits 1 when the run failed (the
     published file is left as it was), 2 when the landing folder is missing, and 75 without
     starting when another run (the schedule, the Dagster UI, another refresh) holds the build lock.
+    Shows a progress bar per stage and a summary; dbt's per-node log and library warnings go to
+    log files in the build directory (named in the summary), or to the terminal with -v.
     """
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from rich.console import Console
+
     from orchestration.run import BuildBusy
     from orchestration.run import refresh as run_refresh
     from orchestration.settings import WarehouseSettings
+    from talent.console import ConsoleReporter, error_line, library_log, stderr_console, summary
 
     as_of_text = _as_of(as_of)
     generated = False
@@ -111,14 +116,20 @@ def refresh(
         full_refresh=full_refresh,
         settle_seconds=0 if generated else (settle if settle is not None else -1),
     )
+    console = stderr_console()
     try:
-        outcome = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
+        with library_log(settings.build_dir, verbose) as library, ConsoleReporter(console, verbose) as shown:
+            # without -v Dagster's own console log stays quiet: failures come back in the outcome,
+            # by step and error class (its messages can quote rows of a landed file)
+            outcome = run_refresh(settings, log_level="INFO" if verbose else "CRITICAL", reporter=shown)
     except BuildBusy as exc:
         typer.echo(f"error: {exc}; this refresh was not started (try again when it has finished)", err=True)
         raise typer.Exit(EXIT_BUSY) from exc
-    typer.echo(outcome.describe())
+    except Exception as exc:  # noqa: BLE001 - shown by class and place, never by its text
+        typer.echo(f"error: the refresh stopped: {error_line(exc)}; the published warehouse was left as it was", err=True)
+        raise typer.Exit(1) from None
+    Console().print(summary(outcome, shown, settings, library))
     if not outcome.success:
-        typer.echo("the published warehouse was left as it was", err=True)
         raise typer.Exit(1)
     typer.echo(f"warehouse: {settings.warehouse} (as of {settings.as_of_date})")
     if outcome.published and outcome.failed_checks:  # the report or a feed was not written beside it
@@ -144,25 +155,35 @@ def generate(
 @app.command()
 def bench(
     scale: Annotated[
-        str, typer.Option(help="quick (tiny, for tests), small (~100k rows), region (~8M rows), national (~16M rows).")
-    ] = "small",
+        str,
+        typer.Option(
+            help="quick (tiny, for tests); sample (the embedded sample, and 1,000 small files); "
+            "2m (2 million clean certificate rows in one CSV); region (8 million: slow, run it rarely)."
+        ),
+    ] = "sample",
     workdir: Annotated[Path, typer.Option(help="Where generated landings and warehouses go.")] = Path("data/bench"),
     output: Annotated[Path, typer.Option(help="Markdown file the results are written into.")] = Path("BENCHMARKS.md"),
     regenerate: Annotated[bool, typer.Option(help="Generate the landing even if one of this scale exists.")] = False,
+    repeat: Annotated[
+        int | None, typer.Option(help="Runs per measurement (default: the scale's, 3; 1 for region's full refresh).")
+    ] = None,
 ) -> None:
-    """Benchmark the refresh at a scale: full, limit query, nightly, same day on empty, nothing new.
+    """Benchmark the refresh at a scale against the fair limit (DuckDB alone on the same file).
 
-    Each run is a child process, measured for wall time and peak memory; per-stage times come from
-    Dagster's run events. Results go to OUTPUT (one section per scale, replaced on a re-run).
+    Full refresh, nightly, same day on empty, nothing new, ingest alone; each run a child process,
+    repeated, measured for wall time and peak memory (medians, with min - max); per-stage times and
+    shares from Dagster's run events. Results go to OUTPUT (one section per scale, replaced on a re-run).
     """
     from talent.bench import SCALES, render, run_bench, write_markdown
 
     if scale not in SCALES:
         raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
-    report = run_bench(scale, workdir.resolve(), regenerate=regenerate, say=lambda m: typer.echo(m, err=True))
+    report = run_bench(
+        scale, workdir.resolve(), regenerate=regenerate, say=lambda m: typer.echo(m, err=True), repeat=repeat
+    )
     write_markdown(report, output)
     typer.echo(render(report))
-    failed = [m.label for m in report.runs.values() if not m.ok]
+    failed = [sc.label for sc in report.scenarios.values() if not sc.ok]
     if failed:
         typer.echo("failed runs: " + ", ".join(failed), err=True)
         raise typer.Exit(1)

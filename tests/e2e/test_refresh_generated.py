@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.run import refresh
+from orchestration.run import UP_TO_DATE, nothing_to_do, refresh
 from orchestration.settings import WarehouseSettings
 from synth import generate
 from tests.conftest import restricted_persons, write_csv
@@ -142,6 +142,25 @@ def test_a_second_refresh_changes_nothing(generated):
     assert again.success, again.describe()
     assert "nothing new landed" in again.ingest_summary
     assert _marts(settings.warehouse) == before
+
+
+def test_a_run_with_nothing_to_do_is_recognised_before_dagster_starts(generated):
+    settings, _, _ = generated
+    assert nothing_to_do(settings) == UP_TO_DATE
+    # anything that could change the marts means work: a new file, a new date, a full refresh
+    note = Path(settings.landing) / "certifications" / "2026-06-30" / "zz_later.csv"
+    note.write_text("证书编号\n")
+    try:
+        assert nothing_to_do(settings) is None
+    finally:
+        note.unlink()
+    assert nothing_to_do(settings) == UP_TO_DATE
+    moved = WarehouseSettings(landing_dir=settings.landing_dir, warehouse_path=settings.warehouse_path, as_of="2026-07-01")
+    assert nothing_to_do(moved) is None
+    full = WarehouseSettings(
+        landing_dir=settings.landing_dir, warehouse_path=settings.warehouse_path, as_of=AS_OF, full_refresh=True
+    )
+    assert nothing_to_do(full) is None
 
 
 def test_published_file_opens_in_duckdb_1x(generated):

@@ -363,3 +363,48 @@ def test_target_progress_trend(built):
     assert trend == pytest.approx((1 / 3 - 1 / 2) / 2 * 100)
     assert projected == 0.0  # 0.25 - 0.083 x 10.5 years, clamped at 0
     assert gap == pytest.approx(5.0)
+
+
+def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path, monkeypatch):
+    """TALENT_DBT_TESTED_THROUGH (the last publish's load time): staging tests skip older rows."""
+    db_path, _ = built
+    copy = tmp_path / "build.duckdb"
+    copy.write_bytes(db_path.read_bytes())
+    new_file = "certifications/2025-07-01/day.csv"
+    with duckdb.connect(str(copy)) as con:
+        # an old row gone bad (as if it had slipped past an earlier night) ...
+        con.execute("update raw.certifications set birth_date = null where certificate_no = 'C02'")
+        # ... and a new file, loaded after the last publish, with a good row
+        con.execute(
+            f"insert into raw.certifications select '{load_id(new_file)}', '{new_file}', 'day.csv',"
+            " date '2025-07-01', 2, 'C99', person_key, gender, birth_date, occupation_code, occupation_name,"
+            " skill_level, level_rank, issue_date, assessor_name, assessor_type, region_code, employer,"
+            " employer_type, status from raw.certifications where certificate_no = 'C01' limit 1"
+        )
+        row = ledger_row(new_file, 1, 1, "loaded")
+        con.execute(
+            "insert into raw.load_ledger values (" + ", ".join(["?"] * len(row)) + ")",
+            [*row[:-1], "2025-07-01 02:00:00"],
+        )
+    not_null = ["test", "--select", "stg_raw__certifications,test_name:not_null"]
+
+    def failing(result: subprocess.CompletedProcess) -> set[str]:
+        results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
+
+    monkeypatch.setenv("TALENT_DBT_TESTED_THROUGH", LOADED_AT)
+    result = run_dbt(not_null, copy, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert failing(result) == set()
+
+    monkeypatch.setenv("TALENT_DBT_TESTED_THROUGH", "")  # a full refresh: every row
+    result = run_dbt(not_null, copy, tmp_path)
+    assert result.returncode == 1
+    assert failing(result) == {"not_null_stg_raw__certifications_birth_date"}
+
+    with duckdb.connect(str(copy)) as con:  # the new row is bad too: caught however it is told
+        con.execute(f"update raw.certifications set birth_date = null where source_file = '{new_file}'")
+    monkeypatch.setenv("TALENT_DBT_TESTED_THROUGH", LOADED_AT)
+    result = run_dbt(not_null, copy, tmp_path)
+    assert result.returncode == 1
+    assert failing(result) == {"not_null_stg_raw__certifications_birth_date"}

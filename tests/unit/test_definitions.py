@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import dagster as dg
 
 from expectations.runner import SUITES
 from orchestration.definitions import defs
-from orchestration.defs.dbt.assets import dbt_build_args
+from orchestration.defs.dbt.assets import dbt_build_args, dbt_env, dbt_target_path
+from orchestration.defs.dbt.invocation import nightly_exclusions
 from orchestration.settings import WarehouseSettings
 
 
@@ -47,8 +51,52 @@ def test_nightly_job_and_schedule():
 
 
 def test_dbt_is_invoked_once_with_the_run_settings():
-    args = dbt_build_args(WarehouseSettings(as_of="2025-12-31", full_refresh=True))
+    args = dbt_build_args(WarehouseSettings(as_of="2025-12-31", full_refresh=True, min_age=18))
     assert args[0] == "build" and args[-1] == "--full-refresh"
-    assert '"as_of_date": "2025-12-31"' in args[2]
+    assert json.loads(args[2]) == {"min_age": 18, "max_age": 60}
     assert dbt_build_args(WarehouseSettings(as_of="2025-12-31"))[-1] != "--full-refresh"
     assert args[3:5] == ["--exclude-resource-type", "unit_test"]  # those run in the test suite
+
+
+def test_the_as_of_date_travels_in_the_environment_so_dbt_partial_parse_stays_valid():
+    # --vars must not change from one night to the next: any change re-parses the whole project
+    night_1 = dbt_build_args(WarehouseSettings(as_of="2025-12-30"))
+    night_2 = dbt_build_args(WarehouseSettings(as_of="2025-12-31"))
+    assert night_1 == night_2
+    env = dbt_env(WarehouseSettings(as_of="2025-12-31", build_path="/srv/b"), "2025-12-30 02:00:01.5")
+    assert env == {
+        "TALENT_BUILD_DB": "/srv/b/build.duckdb",
+        "TALENT_DBT_AS_OF_DATE": "2025-12-31",
+        "TALENT_DBT_TESTED_THROUGH": "2025-12-30 02:00:01.5",
+    }
+    # a full refresh, or nothing published yet: every row is tested
+    assert dbt_env(WarehouseSettings(full_refresh=True), "2025-12-30 02:00:01.5")["TALENT_DBT_TESTED_THROUGH"] == ""
+    assert dbt_env(WarehouseSettings(), None)["TALENT_DBT_TESTED_THROUGH"] == ""
+
+
+def test_dbt_keeps_one_target_folder_per_build_so_its_parse_state_is_reused():
+    settings = WarehouseSettings(build_path="/srv/b")
+    assert dbt_target_path(settings) == Path("/srv/b/dbt")
+    assert dbt_target_path(WarehouseSettings(build_path="/srv/b", as_of="2020-01-01")) == dbt_target_path(settings)
+
+
+def test_the_quick_up_to_date_check_reads_the_manifest_dagster_reads():
+    from orchestration.defs.dbt.resources import dbt_project
+    from orchestration.run import MANIFEST
+
+    assert MANIFEST == dbt_project().manifest_path
+
+
+def test_a_night_leaves_out_what_did_not_change_since_the_last_publish():
+    night = WarehouseSettings(as_of="2025-12-31")
+    marker = {"manifest_sha256": "abc", "ledger_last_load": "2025-12-30 02:00:00"}
+    args = nightly_exclusions(night, marker, "abc", {"certifications"})
+    assert args[0] == "--exclude" and args[2:] == ["--indirect-selection", "cautious"]
+    left_out = args[1].split()
+    assert left_out[0] == "resource_type:seed"
+    assert set(left_out[1:]) == {f"stg_raw__{s}" for s in ("trainings", "competitions", "honours", "carriers", "graduates")}
+    assert dbt_build_args(night, args)[-4:] == args
+    # a changed project, nothing published yet, or a full refresh: everything is built and tested
+    assert nightly_exclusions(night, marker, "def", {"certifications"}) == []
+    assert nightly_exclusions(night, None, "abc", {"certifications"}) == []
+    assert nightly_exclusions(WarehouseSettings(full_refresh=True), marker, "abc", set()) == []

@@ -703,3 +703,72 @@ def test_missing_table_fails_every_frame_instead_of_raising(con):
     assert result.evaluated == 0
     assert [f["expectation"] for f in result.failed] == ["query"] * len(SUITES["mart_target_progress"]())
     assert "mart_target_progress" in result.failed[0]["error"]
+
+
+# --- a night's checks read that night's rows -----------------------------------------------------
+
+L3, FILE_C = "c" * 64, "certifications/2024-04-01/c.csv"
+
+
+def _land_file_of_run_r3(con, *, rows_loaded: int = 1) -> None:
+    """Run r3 loads c.csv: one good certificate (rows_loaded in the ledger may be set wrong)."""
+    con.execute(
+        f"insert into raw.certifications select '{L3}', '{FILE_C}', 'c.csv', date '2024-04-01', 2,"
+        f" '{_certificate_no(2, 3)}', '{_person_key(4)}', '女', birth_date, occupation_code, occupation_name,"
+        " '中级工', 2, date '2024-03-30', assessor_name, assessor_type, '650100', employer, employer_type, '有效'"
+        " from raw.certifications where row_number = 2"
+    )
+    con.execute(
+        f"insert into raw.load_ledger values ('{L3}', 'certifications', '{FILE_C}', 'c.csv', '2024-04-01', 400,"
+        f" 1, {rows_loaded}, {1 - rows_loaded}, 'loaded', null, null, 'r3', now())"
+    )
+
+
+def test_raw_suites_of_a_run_read_only_the_rows_that_run_loaded(con):
+    _land_file_of_run_r3(con)
+    con.execute("update raw.certifications set skill_level = '九级工' where row_number = 3")  # a.csv, run r1
+    assert run_suite(con, "raw_certifications", run_id="r3").success
+    assert not run_suite(con, "raw_certifications", run_id="r1").success
+    assert not run_suite(con, "raw_certifications").success  # no run: every row
+    con.execute(f"update raw.certifications set region_code = '659999' where load_id = '{L3}'")
+    failure = only_failure(run_suite(con, "raw_certifications", run_id="r3"))
+    assert failure["frame"] == "regions" and failure["unexpected_values"] == ["659999"]
+    assert failure["unexpected_rows"] == [{"source_file": FILE_C, "row_number": 2}]
+    # a run that loaded nothing of the source checks nothing of it (and the columns still)
+    con.execute("alter table raw.certifications add column name varchar")
+    failure = only_failure(run_suite(con, "raw_certifications", run_id="r2"))
+    assert failure["frame"] == "columns"
+
+
+def test_ledger_reconciliation_of_a_run_balances_its_files_and_still_finds_orphans(con):
+    _land_file_of_run_r3(con)
+    con.execute(f"update raw.load_ledger set rows_landed = 5 where source_file = '{FILE_A}'")  # run r1
+    assert run_suite(con, "ledger_reconciliation", run_id="r3").success
+    assert not run_suite(con, "ledger_reconciliation", run_id="r1").success
+    # raw rows under a load id no ledger row accounts for fail whichever run is checked
+    con.execute("update raw.certifications set load_id = '" + "f" * 64 + "' where row_number = 5")
+    result = run_suite(con, "ledger_reconciliation", run_id="r3")
+    raw_vs_ledger = only_failure(result)
+    assert raw_vs_ledger["frame"] == "raw_vs_ledger"
+    assert raw_vs_ledger["unexpected_rows"] == [{"source": "certifications", "source_file": None, "load_id": "f" * 64}]
+
+
+def test_ledger_reconciliation_of_a_run_checks_the_rows_it_loaded(con):
+    _land_file_of_run_r3(con, rows_loaded=0)  # the ledger says c.csv loaded nothing, raw holds a row
+    result = run_suite(con, "ledger_reconciliation", run_id="r3")
+    assert failures(result) == {
+        ("raw_vs_ledger", "expect_column_pair_values_to_be_equal", ("ledger_rows_loaded", "raw_rows")),
+        ("quarantine_vs_ledger", "expect_column_pair_values_to_be_equal",
+         ("ledger_rows_quarantined", "quarantine_distinct_rows")),
+    }
+    assert run_suite(con, "ledger_reconciliation", run_id="r1").success
+
+
+def test_a_deferred_file_is_not_read_yet_and_needs_no_load_id(con):
+    con.execute(
+        "insert into raw.load_ledger values (null, 'certifications', 'certifications/2024-05-01/late.csv',"
+        " 'late.csv', '2024-05-01', 10, 0, 0, 0, 'deferred', 'modified 12 s ago', null, 'r3', now())"
+    )
+    assert run_suite(con, "ledger_reconciliation", run_id="r3").success
+    con.execute("update raw.load_ledger set status = 'loaded' where status = 'deferred'")
+    assert not run_suite(con, "ledger_reconciliation", run_id="r3").success

@@ -1,28 +1,111 @@
-"""dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run."""
+"""dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run.
+
+How the build is invoked (arguments, environment, target folder, the early parse) is in
+:mod:`orchestration.defs.dbt.invocation`; this module streams its events into Dagster and its
+per-node log into a file.
+"""
 
 
-import json
+import hashlib
+import io
 import os
+import re
+import sys
+import time
+from contextlib import redirect_stdout
+from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration import progress
+from orchestration.defs.dbt.invocation import (
+    dbt_build_args,
+    dbt_env,
+    dbt_target_path,
+    nightly_exclusions,
+    wait_for_parse,
+)
 from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.dbt.translator import TalentDbtTranslator
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
 
+__all__ = ["dbt_build_args", "dbt_env", "dbt_models", "dbt_target_path"]
 
-def dbt_build_args(settings: WarehouseSettings) -> list[str]:
-    """The one dbt invocation of a run (pure: unit-tested).
+KEEP_LOGS = 30  # per-node logs of the most recent runs kept in <build dir>/logs
 
-    dbt unit tests (fixed given/expect rows) check the SQL, not the data: they run in the test suite
-    (`make test`), not every night, where they would add ~10 s to each run.
+
+class NodeLog(io.TextIOBase):
+    """dbt's per-node lines (what dagster-dbt prints): to a log file, and to `echo` when given.
+
+    Counts the finished nodes ("12 of 463 OK ...") for the progress bar and keeps dbt's closing
+    "Done. PASS=..." line for the summary.
     """
-    args = ["build", "--vars", json.dumps(settings.dbt_vars(), sort_keys=True), "--exclude-resource-type", "unit_test"]
-    if settings.full_refresh:
-        args.append("--full-refresh")
-    return args
+
+    NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")
+    ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+    def __init__(self, path: Path, echo=None, on_node=None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+        self._echo, self._on_node = echo, on_node
+        self.done_line = ""
+
+    def write(self, text: str) -> int:
+        plain = self.ANSI.sub("", text)
+        self._file.write(plain)
+        if self._echo is not None:
+            self._echo.write(text)
+        for line in plain.splitlines():
+            match = self.NODE_DONE.match(line)
+            if match and self._on_node:
+                self._on_node(int(match.group(2)))
+            elif line.startswith("Done. PASS="):
+                self.done_line = line.strip()
+        return len(text)
+
+    def flush(self) -> None:
+        self._file.flush()
+        if self._echo is not None:
+            self._echo.flush()
+
+    def close(self) -> None:
+        super().close()  # flushes first
+        self._file.close()
+
+
+def manifest_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def sources_loaded_since(settings: WarehouseSettings, loaded_after: str | None) -> set[str]:
+    """Sources with a file loaded after `loaded_after` (every source when None)."""
+    import duckdb
+
+    from ingest import contract
+
+    if not loaded_after:
+        return set(contract.SOURCES)
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        rows = con.execute(
+            "select distinct source from raw.load_ledger where status = 'loaded' and loaded_at > ?::timestamp",
+            [loaded_after],
+        ).fetchall()
+    finally:
+        con.close()
+    return {source for (source,) in rows}
+
+
+def node_log_path(settings: WarehouseSettings, run_id: str) -> Path:
+    logs = settings.build_dir / "logs"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for old in sorted(logs.glob("dbt-*.log"))[:-KEEP_LOGS] if logs.is_dir() else []:
+        old.unlink(missing_ok=True)
+    return logs / f"dbt-{stamp}-{run_id[:8]}.log"
 
 
 @dbt_assets(
@@ -38,8 +121,42 @@ def dbt_models(
     build_lock: dg.ResourceParam[HeldBuildLock],
 ):
     from ingest.faults import fault_point
+    from publish.state import read_marker
 
-    os.environ["TALENT_BUILD_DB"] = str(settings.build_db)  # read by dbt_project/profiles.yml
-    fault_point("dbt.before_build")
-    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
-    fault_point("dbt.after_build")
+    marker = read_marker(settings.build_dir)
+    tested_through = (marker or {}).get("ledger_last_load")
+    os.environ.update(dbt_env(settings, tested_through))
+    exclusions = nightly_exclusions(
+        settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
+    )
+    if exclusions:
+        context.log.info("nothing changed since the last publish for: %s", exclusions[1])
+    shown = progress.reporter()
+    shown.start("dbt")
+    seen = {"nodes": 0}
+
+    def on_node(total: int) -> None:
+        if seen["nodes"] == 0:
+            shown.start("dbt", total=total)
+        seen["nodes"] += 1
+        shown.advance("dbt")
+
+    started = time.perf_counter()
+    wait_for_parse()
+    log = NodeLog(
+        node_log_path(settings, context.run.run_id),
+        echo=sys.stdout if shown.echo_logs else None,
+        on_node=on_node,
+    )
+    shown.log_file("dbt", str(log.path))
+    try:
+        fault_point("dbt.before_build")
+        with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
+            yield from dbt.cli(
+                dbt_build_args(settings, exclusions), context=context, target_path=dbt_target_path(settings)
+            ).stream()
+        fault_point("dbt.after_build")
+    finally:
+        log.close()
+        context.log.info("dbt per-node log: %s", log.path)
+        shown.finish("dbt", detail=f"{log.done_line or 'dbt build ended'} in {time.perf_counter() - started:.1f} s")

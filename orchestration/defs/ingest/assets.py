@@ -3,7 +3,10 @@
 
 import dagster as dg
 
+from expectations.worker import prepare as prepare_suites
 from ingest import contract
+from orchestration import progress
+from orchestration.defs.dbt.invocation import start_parse
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
 
@@ -16,6 +19,15 @@ RAW_TABLES = {
 
 def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
+
+
+def _files_done(shown: progress.Reporter):
+    """The progress callback of ingest: files done of files to read."""
+
+    def files_done(done: int, total: int, _name: str) -> None:
+        shown.update("ingest", completed=done, total=total)
+
+    return files_done
 
 
 @dg.multi_asset(
@@ -47,12 +59,15 @@ def ingest_landing(
             for name in (path, path.with_name(path.name + ".wal")):
                 name.unlink(missing_ok=True)
         clear_marker(settings.build_dir)
+    shown = progress.reporter()
+    shown.start("ingest")
+    start_parse(settings)  # a new build folder: dbt parses (without opening the database) meanwhile
     key = resolve_key(settings.key_file)
     con = connect_build(settings.build_db, settings.restricted_db, key)
     try:
         report = ingest(
             settings.landing, con, key, context.run.run_id,
-            work_dir=settings.build_dir, settle_seconds=settings.settle,
+            work_dir=settings.build_dir, settle_seconds=settings.settle, progress=_files_done(shown),
         )
         totals = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
@@ -61,6 +76,7 @@ def ingest_landing(
     finally:
         con.close()
     context.log.info("ingest: %s", report.summary())
+    shown.finish("ingest", detail=report.summary())
     if (
         report.new_files == 0
         and not settings.full_refresh
@@ -73,6 +89,7 @@ def ingest_landing(
             state["as_of_date"],
         )
         return
+    prepare_suites()  # the checks come next: get Great Expectations ready meanwhile
     statuses = report.by_status()
     for table in RAW_TABLES:
         yield dg.MaterializeResult(

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from orchestration import progress
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.defs.ingest.assets import raw_key
@@ -48,6 +49,8 @@ def published_warehouse(
     from publish.state import clear_marker, current_state, write_marker
     from publish.warehouse import publish
 
+    shown = progress.reporter()
+    shown.start("publish", total=1)
     key = resolve_key(settings.key_file, create=False)  # ingest made sure there is one
     manifest = dbt_project().manifest_path
     report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key, manifest)
@@ -66,6 +69,8 @@ def published_warehouse(
         clear_marker(settings.build_dir)
         for name, error in outputs.errors.items():
             context.log.error("published, but the %s was not written: %s", name, error)
+    shown.advance("publish")
+    shown.finish("publish", detail=f"{len(report.tables)} tables, {report.bytes / 2**20:.1f} MiB")
     return dg.MaterializeResult(
         check_results=[
             dg.AssetCheckResult(
