@@ -257,20 +257,24 @@ def _database_dir(con) -> Path:
 
 
 def fingerprint(path: Path) -> tuple[str, LineCounts]:
-    """sha256 of the bytes, and the line endings and quotes counted on the way."""
+    """sha256 of the bytes, and on the way the line ending the head uses (CRLF, LF or CR), counted,
+    and whether there are quotes: what the fast path checks its row count against."""
     digest = hashlib.sha256()
-    lf = cr = crlf = 0
+    count = {"\n": 0, "\r": 0, "\r\n": 0}
     quotes = False
     last = b""
+    ending = None
     with path.open("rb") as fh:
         while block := fh.read(8 << 20):
             digest.update(block)
-            lf += block.count(b"\n")
-            cr += block.count(b"\r")
-            crlf += block.count(b"\r\n") + (1 if last == b"\r" and block[:1] == b"\n" else 0)
+            if ending is None:
+                cr, lf = block.find(b"\r"), block.find(b"\n")
+                ending = "\r\n" if cr >= 0 and lf == cr + 1 else "\r" if cr >= 0 and (lf < 0 or cr < lf) else "\n"
+            pattern = ending.encode()
+            count[ending] += block.count(pattern) + (1 if ending == "\r\n" and last == b"\r" and block[:1] == b"\n" else 0)
             quotes = quotes or b'"' in block
             last = block[-1:]
-    return digest.hexdigest(), LineCounts(lf, cr, crlf, last in (b"\n", b"\r"), quotes)
+    return digest.hexdigest(), LineCounts(count["\n"], count["\r"], count["\r\n"], last in (b"\n", b"\r"), quotes)
 
 
 @dataclass
@@ -661,13 +665,18 @@ class _Batch:
     def _distinct(self) -> dict[str, pl.Series]:
         """Every column's distinct spellings, in one scan of the staged rows (for free-text columns
         only those that cleaning can change: plain ASCII is clean already)."""
-        aggregates = []
+        out: dict[str, pl.Series] = {}
+        aggregates, few = [], []
         for i, col in enumerate(self.columns):
+            if col.kind == c.ID_NUMBER:  # nearly one spelling per row: a plain distinct is cheaper
+                table = self.con.sql(f"select distinct {col.name} as raw from __landed").to_arrow_table()
+                out[col.name] = pl.from_arrow(table)["raw"]
+                continue
             only = f" filter (where not regexp_full_match({col.name}, '{PLAIN}'))" if col.kind in TEXT_KINDS else ""
             aggregates += [f"list(distinct {col.name}){only} as d{i}", f"bool_or({col.name} is null) as n{i}"]
+            few.append((i, col))
         row = self.con.sql(f"select {', '.join(aggregates)} from __landed").to_arrow_table()
-        out = {}
-        for i, col in enumerate(self.columns):
+        for i, col in few:
             values = [v for v in (row.column(f"d{i}")[0].as_py() or []) if v is not None]
             if row.column(f"n{i}")[0].as_py() or not row.num_rows:
                 values.append(None)
