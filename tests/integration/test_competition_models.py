@@ -23,12 +23,12 @@ import pyarrow as pa
 import pytest
 
 from ingest import contract, restricted
-from ingest.ledger import LEDGER_COLUMNS, LEDGER_DDL, META_DDL, QUARANTINE_DDL
+from ingest.ledger import LEDGER_DDL, META_DDL, QUARANTINE_DDL
 from ingest.load import raw_columns
 from ingest.pii import PiiKey, PiiKeyMissing
 from orchestration.settings import WarehouseSettings
 from talent.export import HEADERS, ExportError, export_eligibility
-from tests.conftest import make_id
+from tests.conftest import LEDGER_14, make_id
 from tests.integration import dbt_runner
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +37,6 @@ DBT = REPO / ".venv" / "bin" / "dbt"
 AS_OF = "2025-06-30"
 KEY = "competitions-test-key"
 PII_KEY = PiiKey(KEY.encode(), "environment")
-LEDGER_COLUMNS_14 = ", ".join(LEDGER_COLUMNS.split(", ")[:14])  # what these hand-made rows give
 REGION = "650000"
 MY_MARTS = (
     "mart_competition_results",
@@ -188,7 +187,7 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
                     (load_id(source_file), source, source_file, file_name, export_date, 1000, n, n, 0,
                      "loaded", None, None, "run-1", "2025-06-30 01:00:00")
                 )  # fmt: skip
-        con.executemany(f"insert into raw.load_ledger ({LEDGER_COLUMNS_14}) values ({', '.join(['?'] * 14)})", ledger)
+        con.executemany(f"insert into raw.load_ledger ({LEDGER_14}) values ({', '.join(['?'] * 14)})", ledger)
     restricted_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
         con.execute(f"attach '{restricted_db}' as restricted")

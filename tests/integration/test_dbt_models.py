@@ -27,6 +27,7 @@ AS_OF = "2025-06-30"
 
 REGION = "650000"
 N_UNITS = 26  # ref_prefectures: 14 prefectures + 12 region-administered cities
+from tests.conftest import LEDGER_14
 
 
 def key(person: str) -> str:
@@ -178,7 +179,8 @@ def build_raw(db_path: Path) -> None:
             ("load_ledger", ledger),
             ("quarantine", quarantine),
         ]:
-            con.executemany(f"insert into raw.{table} values ({', '.join(['?'] * len(rows[0]))})", rows)
+            columns = f" ({LEDGER_14})" if table == "load_ledger" else ""
+            con.executemany(f"insert into raw.{table}{columns} values ({', '.join(['?'] * len(rows[0]))})", rows)
 
 
 def load_id(source_file: str) -> str:
@@ -383,7 +385,7 @@ def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path, 
         )
         row = ledger_row(new_file, 1, 1, "loaded")
         con.execute(
-            "insert into raw.load_ledger values (" + ", ".join(["?"] * len(row)) + ")",
+            "insert into raw.load_ledger (" + LEDGER_14 + ") values (" + ", ".join(["?"] * len(row)) + ")",
             [*row[:-1], "2025-07-01 02:00:00"],
         )
     not_null = ["test", "--select", "stg_raw__certifications,test_name:not_null"]

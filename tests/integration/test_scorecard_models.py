@@ -21,8 +21,9 @@ import duckdb
 import pytest
 
 from ingest import contract
-from ingest.ledger import LEDGER_COLUMNS, LEDGER_DDL, QUARANTINE_DDL
+from ingest.ledger import LEDGER_DDL, QUARANTINE_DDL
 from ingest.load import raw_columns
+from tests.conftest import LEDGER_14
 from tests.integration import dbt_runner
 
 REPO = Path(__file__).resolve().parents[2]
@@ -245,8 +246,7 @@ def build_raw(db_path: Path) -> None:
         con.execute("create schema raw")
         con.execute(LEDGER_DDL)
         con.execute(QUARANTINE_DDL)
-        columns = ", ".join(LEDGER_COLUMNS.split(", ")[:14])  # what these hand-made rows give
-        con.executemany(f"insert into raw.load_ledger ({columns}) values ({', '.join(['?'] * 14)})", ledger)
+        con.executemany(f"insert into raw.load_ledger ({LEDGER_14}) values ({', '.join(['?'] * 14)})", ledger)
         for source in contract.SOURCES.values():
             columns = raw_columns(source)
             con.execute(

@@ -27,6 +27,7 @@ L1, L2 = "a" * 64, "b" * 64  # load ids (sha256 of the file bytes)
 FILE_A = "certifications/2024-01-05/a.csv"
 FILE_B = "certifications/2024-02-01/b.xlsx"
 L_TRAININGS, FILE_T = "d" * 64, "trainings/2024-01-05/t.csv"
+from tests.conftest import LEDGER_14
 
 
 def _person_key(n: int) -> str:
@@ -719,7 +720,7 @@ def _land_file_of_run_r3(con, *, rows_loaded: int = 1) -> None:
         " from raw.certifications where row_number = 2"
     )
     con.execute(
-        f"insert into raw.load_ledger values ('{L3}', 'certifications', '{FILE_C}', 'c.csv', '2024-04-01', 400,"
+        f"insert into raw.load_ledger ({LEDGER_14}) values ('{L3}', 'certifications', '{FILE_C}', 'c.csv', '2024-04-01', 400,"
         f" 1, {rows_loaded}, {1 - rows_loaded}, 'loaded', null, null, 'r3', now())"
     )
 
@@ -766,7 +767,7 @@ def test_ledger_reconciliation_of_a_run_checks_the_rows_it_loaded(con):
 
 def test_a_deferred_file_is_not_read_yet_and_needs_no_load_id(con):
     con.execute(
-        "insert into raw.load_ledger values (null, 'certifications', 'certifications/2024-05-01/late.csv',"
+        f"insert into raw.load_ledger ({LEDGER_14}) values (null, 'certifications', 'certifications/2024-05-01/late.csv',"
         " 'late.csv', '2024-05-01', 10, 0, 0, 0, 'deferred', 'modified 12 s ago', null, 'r3', now())"
     )
     assert run_suite(con, "ledger_reconciliation", run_id="r3").success
