@@ -144,22 +144,32 @@ class IngestReport:
         )
 
 
+class BuildRefused(RuntimeError):
+    """The build database cannot be used as it is (another PII key, an older layout): what to do."""
+
+
 def connect_build(build_db: Path, restricted_db: Path, key: PiiKey) -> duckdb.DuckDBPyConnection:
+    """The build database (schema ``raw`` made if missing) with the restricted store attached;
+    raises BuildRefused when it was made with another PII key or an older layout."""
     private_dir(build_db.parent)
     private_dir(restricted_db.parent)
     with private_umask():
         con = duckdb.connect(str(build_db))
-        con.execute("set enable_progress_bar = false")
-        con.execute(f"set temp_directory = '{_sql(str(build_db.parent / 'tmp'))}'")
-        con.execute(f"attach '{_sql(str(restricted_db))}' as restricted")
-        con.execute("create schema if not exists raw")
-        _check_layout(con)
-        for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, NAME_KEYS_DDL, restricted.DDL):
-            con.execute(ddl)
-        for source in c.SOURCES.values():
-            cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
-            con.execute(f"create table if not exists raw.{source.name} ({cols})")
-        _check_key(con, key)
+        try:
+            con.execute("set enable_progress_bar = false")
+            con.execute(f"set temp_directory = '{_sql(str(build_db.parent / 'tmp'))}'")
+            con.execute(f"attach '{_sql(str(restricted_db))}' as restricted")
+            con.execute("create schema if not exists raw")
+            _check_layout(con)
+            for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, NAME_KEYS_DDL, restricted.DDL):
+                con.execute(ddl)
+            for source in c.SOURCES.values():
+                cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
+                con.execute(f"create table if not exists raw.{source.name} ({cols})")
+            _check_key(con, key)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -171,7 +181,7 @@ def _check_layout(con) -> None:
     con.execute(META_DDL)
     layout = con.execute("select value from raw.build_meta where key = 'layout'").fetchone()
     if layout is None and has_ledger:
-        raise RuntimeError(
+        raise BuildRefused(
             "this build database was made by an earlier version of ingest (its ledger has another key); "
             "rebuild it from the landing folder once with `talent refresh --full-refresh`"
         )
@@ -184,7 +194,7 @@ def _check_key(con: duckdb.DuckDBPyConnection, key: PiiKey) -> None:
     if row is None:
         con.execute("insert into raw.build_meta values ('pii_key_fingerprint', ?)", [key.fingerprint])
     elif row[0] != key.fingerprint:
-        raise RuntimeError(
+        raise BuildRefused(
             f"the PII key ({key.origin}) is not the one this build database was pseudonymised with; "
             "person keys would not join. Use the original TALENT_PII_KEY, or rebuild from the landing "
             "folder with `talent refresh --full-refresh`."

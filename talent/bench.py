@@ -447,7 +447,8 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         from synth.clean import write_small_files
 
         landing = work / "files" / "landing"
-        marker = landing / f".{scale.small_files}x{scale.rows_per_small_file}"
+        # the marker beside the landing folder, not in it: there it would be a landed file
+        marker = landing.parent / f".written-{scale.small_files}x{scale.rows_per_small_file}"
         if regenerate or not marker.exists():
             say(f"writing {scale.small_files:,} small files of {scale.rows_per_small_file} rows")
             _fresh(landing)
@@ -465,7 +466,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
 
         landing = work / "clean" / "landing"
         csv_file = landing / "certifications" / "2026-06-30" / "export.csv"
-        marker = landing / f".{scale.clean_rows}"
+        marker = landing.parent / f".written-{scale.clean_rows}"
         if regenerate or not marker.exists():
             say(f"writing {scale.clean_rows:,} clean certificate rows")
             _fresh(landing)

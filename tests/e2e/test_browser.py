@@ -66,7 +66,10 @@ def superset(sample, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: apt-get install -y chromium fonts-noto-cjk (see .ci/run)")
     if not (ROOT / "bi" / ".venv" / "bin" / "superset").exists():
-        subprocess.run(["make", "bi-install"], cwd=ROOT, check=True)
+        # as from a shell: this process put .venv/bin first on PATH (for dbt), whose python has no uv
+        venv_bin = str(ROOT / ".venv" / "bin")
+        path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != venv_bin)
+        subprocess.run(["make", "bi-install"], cwd=ROOT, check=True, env={**os.environ, "PATH": path})
     port, password = _free_port(), secrets.token_urlsafe(12)
     env = {**os.environ, "TALENT_BI_HOME": str(tmp_path_factory.mktemp("bi")), "TALENT_BI_PASSWORD": password}
     log = (tmp_path_factory.mktemp("bi-log") / "superset.log").open("w")

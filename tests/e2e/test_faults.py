@@ -192,13 +192,19 @@ def stray_files(root: Path) -> list[str]:
         "restricted/restricted.duckdb",
         "restricted/export_log.jsonl",
     }
+    # written by every run, under their own names: the report and feeds beside the published file,
+    # dbt's target folder and the run logs in the build folder (a temp name there is still stray)
+    regular = ("wh/report/", "wh/parquet/", "wh/public/", "build/dbt/", "build/logs/")
     found = {
         str(p.relative_to(root))
         for folder in ("wh", "build", "restricted")
         for p in (root / folder).rglob("*")
         if p.is_file()
     }
-    return sorted(found - expected)
+    return sorted(
+        f for f in found - expected
+        if not (f.startswith(regular) and ".tmp" not in f and not f.rsplit("/", 1)[-1].startswith("."))
+    )
 
 
 # --- the shared warehouses ------------------------------------------------------------------------

@@ -140,6 +140,11 @@ def test_planted_names_and_id_numbers_come_out_nowhere(tmp_path):
     ).stdout
     assert "audit.quarantine" in dump and "[redacted" in dump
     assert leaks(dump) == [], "published tables"
+    # the published folder holds only what analysts may read: the file, the report and the feeds
+    listed = sorted(p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file())
+    assert "talent.duckdb" in listed
+    assert [p for p in listed if p != "talent.duckdb" and p.split("/")[0] not in ("report", "parquet", "public")] == []
+    assert all(oct(p.stat().st_mode)[-3:] == "644" for p in published.rglob("*") if p.is_file())
     stored = (tmp_path / "data/restricted/restricted.duckdb").read_bytes().decode("utf-8", "ignore")
     assert leaks(stored) == [], "the restricted store holds them encrypted, not in plain text"
     places = {

@@ -8,6 +8,7 @@ from ingest import contract
 from orchestration import progress
 from orchestration.defs.dbt.invocation import start_parse
 from orchestration.defs.guard import HeldBuildLock
+from orchestration.errors import recorded_safely
 from orchestration.settings import WarehouseSettings
 
 RAW_TABLES = {
@@ -62,19 +63,20 @@ def ingest_landing(
     shown = progress.reporter()
     shown.start("ingest")
     start_parse(settings)  # a new build folder: dbt parses (without opening the database) meanwhile
-    key = resolve_key(settings.key_file)
-    con = connect_build(settings.build_db, settings.restricted_db, key)
-    try:
-        report = ingest(
-            settings.landing, con, key, context.run.run_id,
-            work_dir=settings.build_dir, settle_seconds=settings.settle, progress=_files_done(shown),
-        )
-        totals = {
-            t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
-        }
-        state = current_state(con, settings, dbt_project().manifest_path)
-    finally:
-        con.close()
+    with recorded_safely("ingest"):
+        key = resolve_key(settings.key_file)
+        con = connect_build(settings.build_db, settings.restricted_db, key)
+        try:
+            report = ingest(
+                settings.landing, con, key, context.run.run_id,
+                work_dir=settings.build_dir, settle_seconds=settings.settle, progress=_files_done(shown),
+            )
+            totals = {
+                t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
+            }
+            state = current_state(con, settings, dbt_project().manifest_path)
+        finally:
+            con.close()
     context.log.info("ingest: %s", report.summary())
     shown.finish("ingest", detail=report.summary())
     if (

@@ -9,6 +9,7 @@ from orchestration import progress
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.defs.ingest.assets import raw_key
+from orchestration.errors import recorded_safely
 from orchestration.settings import WarehouseSettings
 
 PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
@@ -53,7 +54,10 @@ def published_warehouse(
     shown.start("publish", total=1)
     key = resolve_key(settings.key_file, create=False)  # ingest made sure there is one
     manifest = dbt_project().manifest_path
-    report = publish(settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key, manifest)
+    with recorded_safely("publish"):
+        report = publish(
+            settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key, manifest
+        )
     context.log.info(
         "published %s (%d tables, %d bytes, %d values redacted)",
         report.path, len(report.tables), report.bytes, report.redacted,
