@@ -27,6 +27,7 @@ import duckdb
 
 from ingest.faults import fault_point
 from publish.docs import TableDoc, published_docs
+from publish.files import PUBLISHED_FILE_MODE, public_dir
 
 STORAGE_VERSION = "v1.5.0"
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -60,8 +61,6 @@ AUDIT_TABLES = {
 }
 
 
-PUBLISHED_FILE_MODE = 0o644  # analysts read it; only the pipeline's user writes
-PUBLISHED_DIR_MODE = 0o755
 BLOCK_BYTES = 256 * 1024  # DuckDB's block: every table takes at least one
 SPACE_FACTOR = 1.25  # margin on the estimated size of the new file
 SPACE_SLACK = 16 * 1024 * 1024  # and a fixed reserve
@@ -111,19 +110,6 @@ def remove_stale_temps(warehouse: Path) -> list[Path]:
     for path in removed:
         path.unlink(missing_ok=True)
     return removed
-
-
-def public_dir(path: Path) -> Path:
-    """Create the published folder (and missing parents) with mode 0755 whatever the umask; an
-    existing folder keeps the mode its owner gave it."""
-    missing = []
-    while not path.exists():
-        missing.append(path)
-        path = path.parent
-    for folder in reversed(missing):
-        folder.mkdir(exist_ok=True)
-        os.chmod(folder, PUBLISHED_DIR_MODE)
-    return path
 
 
 def free_bytes(folder: Path) -> int:

@@ -68,3 +68,41 @@ def sample(tmp_path_factory) -> Sample:
     s.refresh(AS_OF)
     yield s
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    """The generator's messy landing (3,000 persons, seed 11) refreshed once as of 2026-06-30, with
+    its ground truth: shared by the tests that compare marts with the truth. Tests that land more
+    files work on a copy (`copy_of`)."""
+    from orchestration.run import refresh
+    from orchestration.settings import WarehouseSettings
+    from synth import generate
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TALENT_PII_KEY", "e2e-test-key")
+    root = tmp_path_factory.mktemp("generated")
+    landing = root / "landing"
+    truth = generate(landing, persons=3000, seed=11, progress=False)
+    settings = WarehouseSettings(
+        landing_dir=str(landing), warehouse_path=str(root / "wh" / "talent.duckdb"), as_of=AS_OF
+    )
+    outcome = refresh(settings)
+    assert outcome.success, outcome.describe()
+    yield settings, truth, outcome
+    mp.undo()
+
+
+def copy_of(settings, target: Path):
+    """The landing, published, build, restricted and key folders of `settings`, copied under `target`."""
+    import shutil
+
+    from orchestration.settings import WarehouseSettings
+
+    root = settings.published_dir.parent
+    shutil.copytree(root, target, symlinks=True)
+    return WarehouseSettings(
+        landing_dir=str(target / settings.landing.relative_to(root)),
+        warehouse_path=str(target / settings.warehouse.relative_to(root)),
+        as_of=settings.as_of,
+    )

@@ -17,13 +17,12 @@ import pytest
 
 from orchestration.run import UP_TO_DATE, nothing_to_do, refresh
 from orchestration.settings import WarehouseSettings
-from synth import generate
 from tests.conftest import restricted_persons, write_csv
+from tests.e2e.conftest import copy_of
 
 pytestmark = pytest.mark.e2e
 
 AS_OF = "2026-06-30"
-PERSONS = 3000
 ID_RE = re.compile(r"[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]")
 
 
@@ -50,27 +49,6 @@ def _ratio_counts(path: Path) -> dict[tuple[str, str], tuple[int, int]]:
     finally:
         con.close()
     return {(d, r): (s, h) for d, r, s, h in rows}
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory, pii_key_module):
-    root = tmp_path_factory.mktemp("generated")
-    landing = root / "landing"
-    truth = generate(landing, persons=PERSONS, seed=11, progress=False)
-    settings = WarehouseSettings(
-        landing_dir=str(landing), warehouse_path=str(root / "wh" / "talent.duckdb"), as_of=AS_OF
-    )
-    outcome = refresh(settings)
-    assert outcome.success, outcome.describe()
-    return settings, truth, outcome
-
-
-@pytest.fixture(scope="module")
-def pii_key_module():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TALENT_PII_KEY", "e2e-test-key")
-    yield
-    mp.undo()
 
 
 def test_ratio_counts_equal_ground_truth_for_every_date_and_prefecture(generated):
@@ -179,9 +157,9 @@ def test_published_file_opens_in_duckdb_1x(generated):
     assert version.startswith("1.") and int(rows) > 0
 
 
-def test_a_later_revocation_lowers_the_counts(generated):
+def test_a_later_revocation_lowers_the_counts(generated, tmp_path):
     """Revoke one high-skilled person's only high certificate: exactly that person moves down."""
-    settings, _, _ = generated
+    settings = copy_of(generated[0], tmp_path / "copy")  # the shared warehouse stays as it is
     build = duckdb.connect(str(settings.build_db), read_only=True)
     target = build.execute(
         """

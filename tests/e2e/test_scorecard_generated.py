@@ -15,15 +15,12 @@ import duckdb
 import fastexcel
 import pytest
 
-from orchestration.run import refresh
 from orchestration.settings import WarehouseSettings
-from synth import generate
 from talent.export import export_eligibility
 
 pytestmark = pytest.mark.e2e
 
 AS_OF = "2026-06-30"
-PERSONS = 3000
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 NEW_SOURCES = ("trainings", "carriers", "graduates", "competitions", "honours")
 LEVEL_COLUMNS = (
@@ -33,23 +30,8 @@ LEVEL_COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def pii_key_module():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TALENT_PII_KEY", "e2e-test-key")
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory, pii_key_module):
-    root = tmp_path_factory.mktemp("scorecard")
-    landing = root / "landing"
-    truth = generate(landing, persons=PERSONS, seed=11, progress=False)
-    settings = WarehouseSettings(
-        landing_dir=str(landing), warehouse_path=str(root / "wh" / "talent.duckdb"), as_of=AS_OF
-    )
-    outcome = refresh(settings)
-    assert outcome.success, outcome.describe()
+def generated(generated):
+    settings, truth, _ = generated
     return settings, truth
 
 
