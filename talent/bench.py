@@ -477,8 +477,8 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         data["clean"] = {"rows": scale.clean_rows, "bytes": csv_file.stat().st_size, "as_of": as_of.isoformat()}
 
         sc = scenario("clean_ingest", "ingest alone: the clean CSV")
-        for i in range(runs_of):
-            say(f"  {sc.label} ({i + 1}/{runs_of})")
+        for i in range(full_runs):
+            say(f"  {sc.label} ({i + 1}/{full_runs})")
             sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}, env))
         shutil.rmtree(work / "clean" / "ingest", ignore_errors=True)
 
