@@ -193,11 +193,15 @@ def fair_limit_sql(files: list[Path], as_of: date, min_age: int = 16, max_age: i
 
     Each file is read once by ``read_csv`` (all columns as text); levels and written regions map to
     ranks and unit codes by joins on small tables built from the dbt seeds (county codes roll up to
-    their prefecture by the contract's rule); dates parse in the five text formats; the ID's check
-    digit and birth date are computed in SQL; rows the contract rejects are left out; the latest
-    row of each certificate wins (rows in file order: ``row_number() over ()`` on the reader's
-    output, which DuckDB keeps in file order); a person's standing is their highest valid level and
-    the unit of their most recent valid certificate (same day: higher level, then lower code).
+    their prefecture by the contract's rule); a date is parsed by the one format its separators
+    name; the ID's check digit is integer arithmetic on its first 17 digits and its birth date a
+    ``strptime``; rows the contract rejects are left out; the latest row of each certificate wins;
+    a person's standing is their highest valid level and the unit of their most recent valid
+    certificate (same day: higher level, then lower code).
+
+    Rows keep their file order through ``row_number() over ()`` on the reader's output (DuckDB
+    keeps it), in a materialized CTE: that numbering is one thread's work, and materializing it
+    lets everything after it run on every core.
     """
     ranks = {r["skill_level"]: int(r["level_rank"]) for r in _seed_rows("ref_skill_levels")}
     levels = [(r["spelling"], ranks[r["skill_level"]]) for r in _seed_rows("ref_skill_level_spellings")]
@@ -208,15 +212,15 @@ def fair_limit_sql(files: list[Path], as_of: date, min_age: int = 16, max_age: i
         | {(u["short_name"], u["code"]) for u in units}
     )
     file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
-    weights = " + ".join(
-        f"substr(id, {i + 1}, 1)::int * {w}" for i, w in enumerate((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
+    digits = " + ".join(
+        f"((n // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
     )
     d = f"date '{as_of.isoformat()}'"
     return f"""
 with levels(spelling, level_rank) as (values {_values(levels)}),
 regions(written, code) as (values {_values(written)}),
 units as (select code from regions group by code),
-src as (
+src as materialized (
     select row_number() over () as file_row,
            trim("证书编号") as certificate_no, trim("姓名") as person_name, upper(trim("公民身份号码")) as id,
            trim("职业(工种)名称") as occupation_name, trim("技能等级") as level_text,
@@ -224,33 +228,44 @@ src as (
            trim("所在地区") as region_text, coalesce(nullif(trim("证书状态"), ''), '有效') as status
     from read_csv({file_list}, all_varchar = true, header = true, union_by_name = true)
 ),
+checked as (
+    select *, try_cast(substr(id, 1, 17) as ubigint) as n
+    from src
+    where certificate_no <> '' and person_name <> '' and occupation_name <> '' and assessor_name <> ''
+      and regexp_full_match(id, '[0-9]{{17}}[0-9X]')
+),
 typed as (
     select s.file_row, s.certificate_no, s.id, s.status, l.level_rank,
-           try_strptime(s.date_text, ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y年%m月%d日', '%Y%m%d'])::date
-               as issue_date,
+           (case when contains(s.date_text, '年') then try_strptime(s.date_text, '%Y年%m月%d日')
+                 when contains(s.date_text, '/') then try_strptime(s.date_text, '%Y/%m/%d')
+                 when contains(s.date_text, '.') then try_strptime(s.date_text, '%Y.%m.%d')
+                 when contains(s.date_text, '-') then try_strptime(s.date_text, '%Y-%m-%d')
+                 else try_strptime(s.date_text, '%Y%m%d') end)::date as issue_date,
            coalesce(r.code, case when s.region_text like '6590__' then s.region_text
                                  else substr(s.region_text, 1, 4) || '00' end) as region_code,
            try_strptime(substr(s.id, 7, 8), '%Y%m%d')::date as birth_date
-    from src s
+    from checked s
     left join levels l on l.spelling = s.level_text
     left join regions r on r.written = s.region_text
-    where s.certificate_no <> '' and s.person_name <> '' and s.occupation_name <> ''
-      and s.assessor_name <> '' and length(s.id) = 18
-      and regexp_full_match(s.id, '[0-9]{{17}}[0-9X]')
-      and substr('10X98765432', (({weights}) % 11) + 1, 1) = substr(s.id, 18, 1)
+    where substr('10X98765432', (({digits}) % 11)::int + 1, 1) = substr(s.id, 18, 1)
 ),
 valid_rows as (
     select * from typed
     where level_rank is not null and issue_date is not null and birth_date is not null
       and region_code in (select code from units) and status in ('有效', '撤销', '注销')
 ),
+resent as (  -- certificates landed more than once: the last row wins
+    select certificate_no, max(file_row) as last_row from valid_rows group by certificate_no having count(*) > 1
+),
 latest as (
-    select * from valid_rows
-    qualify row_number() over (partition by certificate_no order by file_row desc) = 1
+    select v.* from valid_rows v left join resent r using (certificate_no)
+    where r.last_row is null or v.file_row = r.last_row
 ),
 standing as (
+    -- most recent issue day, then the higher level, then the lower unit code: one integer key
     select id, max(level_rank) as top_rank,
-           arg_max(region_code, (issue_date, level_rank, -region_code::int)) as region_code,
+           arg_max(region_code, (issue_date - date '1970-01-01')::bigint * 10000000 + level_rank * 1000000
+                                + (999999 - region_code::int)) as region_code,
            any_value(birth_date) as birth_date
     from latest
     where status = '有效' and issue_date <= {d}
@@ -372,16 +387,27 @@ def _restore(snapshot: Path, root: Path) -> None:
     shutil.copytree(snapshot, root, symlinks=True)
 
 
-def _write_day(out: Path, day: date, rows_before: int) -> tuple[Path, int]:
-    """One day's export: new certificates issued that day and revocations of earlier ones."""
-    from synth.clean import write_clean_certifications
+def _prepare(task: str, config: dict, env: dict) -> dict:
+    """Generate data or read results in a child process, so that this process stays small: a child
+    forked from a big parent would start with the parent's resident memory in its peak."""
+    run = _worker(task, config, env)
+    if not run.ok:
+        raise RuntimeError(f"{task} failed: {run.detail.get('stderr_tail', '')[-1000:]}")
+    return run.detail
 
+
+def _write_day(out: Path, day: date, rows_before: int, env: dict) -> tuple[Path, int]:
+    """One day's export: new certificates issued that day and revocations of earlier ones."""
     folder = out / "certifications" / day.isoformat()
-    written = write_clean_certifications(
-        folder / "day.csv", DAY_NEW_ROWS, start=rows_before, seed=SEED, issue_date=day,
-        revoke=DAY_REVOCATIONS, revoke_below=max(rows_before, 1),
+    done = _prepare(
+        "clean",
+        {
+            "path": str(folder / "day.csv"), "rows": DAY_NEW_ROWS, "start": rows_before, "seed": SEED,
+            "issue_date": day.isoformat(), "revoke": DAY_REVOCATIONS, "revoke_below": max(rows_before, 1),
+        },
+        env,
     )
-    return folder, written
+    return folder, done["rows"]
 
 
 def _landing_with_day(base: Path, day_folder: Path, out: Path) -> Path:
@@ -424,10 +450,8 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         truth = landing / "_ground_truth" / "ground_truth.json"
         if regenerate or not truth.exists() or json.loads(truth.read_text())["persons"] != scale.sample_persons:
             say(f"generating the sample landing: {scale.sample_persons:,} persons, seed {SAMPLE_SEED}")
-            from synth import generate
-
             shutil.rmtree(landing, ignore_errors=True)
-            generate(landing, persons=scale.sample_persons, seed=SAMPLE_SEED, progress=False)
+            _prepare("sample", {"out": str(landing), "persons": scale.sample_persons, "seed": SAMPLE_SEED}, env)
         facts = json.loads(truth.read_text())
         last_export = max(date.fromisoformat(p.name) for p in (landing / "certifications").iterdir() if p.is_dir())
         day = last_export + timedelta(days=1)
@@ -440,19 +464,23 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         root = work / "sample" / "full"
         sc = scenario("sample_full", "sample: landing to published file, empty warehouse")
         refresh_runs(sc, full_runs, landing, root, last_export, before=lambda r=root: _fresh(r))
-        _nightly_scenarios(scenario, refresh_runs, work / "sample", landing, root, last_export, day, 0, runs_of, data, "sample", say)
+        _nightly_scenarios(
+            scenario, refresh_runs, work / "sample", landing, root, day, 0, runs_of, data, "sample", say, env
+        )
 
     # -- many small files, ingest alone
     if scale.small_files:
-        from synth.clean import write_small_files
-
         landing = work / "files" / "landing"
         # the marker beside the landing folder, not in it: there it would be a landed file
         marker = landing.parent / f".written-{scale.small_files}x{scale.rows_per_small_file}"
         if regenerate or not marker.exists():
             say(f"writing {scale.small_files:,} small files of {scale.rows_per_small_file} rows")
             _fresh(landing)
-            write_small_files(landing, scale.small_files, scale.rows_per_small_file, seed=SEED)
+            _prepare(
+                "small_files",
+                {"landing": str(landing), "files": scale.small_files, "rows_per_file": scale.rows_per_small_file, "seed": SEED},
+                env,
+            )
             marker.touch()
         data["files"] = {"files": scale.small_files, "rows_per_file": scale.rows_per_small_file}
         sc = scenario("files_ingest", f"ingest alone: {scale.small_files:,} small files")
@@ -462,8 +490,6 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
 
     # -- the clean CSV: full refresh, fair limit, ingest alone, nightly
     if scale.clean_rows:
-        from synth.clean import write_clean_certifications
-
         landing = work / "clean" / "landing"
         csv_file = landing / "certifications" / "2026-06-30" / "export.csv"
         marker = landing.parent / f".written-{scale.clean_rows}"
@@ -471,15 +497,15 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
             say(f"writing {scale.clean_rows:,} clean certificate rows")
             _fresh(landing)
             t = time.perf_counter()
-            write_clean_certifications(csv_file, scale.clean_rows, seed=SEED)
+            _prepare("clean", {"path": str(csv_file), "rows": scale.clean_rows, "seed": SEED}, env)
             data["clean_generate_seconds"] = round(time.perf_counter() - t, 1)
             marker.touch()
         as_of, day = CLEAN_AS_OF, CLEAN_AS_OF + timedelta(days=1)
         data["clean"] = {"rows": scale.clean_rows, "bytes": csv_file.stat().st_size, "as_of": as_of.isoformat()}
 
         sc = scenario("clean_ingest", "ingest alone: the clean CSV")
-        for i in range(runs_of):
-            say(f"  {sc.label} ({i + 1}/{runs_of})")
+        for i in range(full_runs):
+            say(f"  {sc.label} ({i + 1}/{full_runs})")
             sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}, env))
         shutil.rmtree(work / "clean" / "ingest", ignore_errors=True)
 
@@ -492,20 +518,22 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         sc = scenario("clean_full", "clean CSV: landing to published file, empty warehouse")
         refresh_runs(sc, full_runs, landing, root, as_of, before=lambda r=root: _fresh(r))
         if sc.ok and scenarios["fair_limit"].ok:
-            matches = mart_counts(root / "warehouse" / "talent.duckdb", as_of) == scenarios["fair_limit"].runs[-1].detail["counts"]
-        _nightly_scenarios(scenario, refresh_runs, work / "clean", landing, root, as_of, day, scale.clean_rows,
-                           runs_of, data, "clean", say)
+            mart = _prepare("marts", {"warehouse": str(root / "warehouse" / "talent.duckdb"), "as_of": as_of.isoformat()}, env)
+            matches = mart["counts"] == scenarios["fair_limit"].runs[-1].detail["counts"]
+        _nightly_scenarios(
+            scenario, refresh_runs, work / "clean", landing, root, day, scale.clean_rows, runs_of, data, "clean", say, env
+        )
 
     return BenchReport(scale, started, load_before, load_average(), data, scenarios, matches, machine(), versions())
 
 
-def _nightly_scenarios(scenario, refresh_runs, base: Path, landing: Path, root: Path, as_of: date, day: date,
-                       rows_before: int, runs_of: int, data: dict, prefix: str, say) -> None:
+def _nightly_scenarios(scenario, refresh_runs, base: Path, landing: Path, root: Path, day: date,
+                       rows_before: int, runs_of: int, data: dict, prefix: str, say, env: dict) -> None:
     """nightly (day's files on the full warehouse), day on empty, nothing new: after a full refresh
     of `landing` into `root`."""
     if not (root / "warehouse" / "talent.duckdb").exists():
         return
-    day_folder, day_rows = _write_day(_fresh(base / "day"), day, rows_before)
+    day_folder, day_rows = _write_day(_fresh(base / "day"), day, rows_before, env)
     data[prefix]["day_rows"] = day_rows
     night_landing = _landing_with_day(landing, day_folder, base / "landing_night")
     snapshot = base / "full_snapshot"

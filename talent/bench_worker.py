@@ -6,7 +6,9 @@ alone. Modes:
 
 - ``refresh CONFIG``: `orchestration.run.refresh` with these WarehouseSettings fields;
 - ``ingest CONFIG``: `ingest.load.ingest` alone on ``landing`` into a new build under ``root``;
-- ``limit CONFIG``: the fair limit query on ``files`` as of ``as_of``.
+- ``limit CONFIG``: the fair limit query on ``files`` as of ``as_of``;
+- ``clean``, ``small_files``, ``sample``: write the benchmark's data (`synth.clean`, `synth.generate`);
+- ``marts CONFIG``: the headline counts of a published warehouse on an as-of date.
 """
 
 import json
@@ -55,10 +57,47 @@ def limit(config: dict) -> dict:
     return run_fair_limit([Path(f) for f in config["files"]], date.fromisoformat(config["as_of"]))
 
 
+def clean(config: dict) -> dict:
+    from synth.clean import write_clean_certifications
+
+    day = config.get("issue_date")
+    rows = write_clean_certifications(
+        Path(config["path"]), config["rows"], start=config.get("start", 0), seed=config["seed"],
+        issue_date=date.fromisoformat(day) if day else None, revoke=config.get("revoke", 0),
+        revoke_below=config.get("revoke_below", 0),
+    )
+    return {"rows": rows}
+
+
+def small_files(config: dict) -> dict:
+    from synth.clean import write_small_files
+
+    return {"rows": write_small_files(Path(config["landing"]), config["files"], config["rows_per_file"], seed=config["seed"])}
+
+
+def sample(config: dict) -> dict:
+    from synth import generate
+
+    generate(Path(config["out"]), persons=config["persons"], seed=config["seed"], progress=False)
+    return {}
+
+
+def marts(config: dict) -> dict:
+    from talent.bench import mart_counts
+
+    return {"counts": mart_counts(Path(config["warehouse"]), date.fromisoformat(config["as_of"]))}
+
+
+MODES = {
+    "refresh": refresh, "ingest": ingest, "limit": limit, "clean": clean, "small_files": small_files,
+    "sample": sample, "marts": marts,
+}  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.ERROR)
     mode, config = argv[0], json.loads(argv[1])
-    result = {"refresh": refresh, "ingest": ingest, "limit": limit}[mode](config)
+    result = MODES[mode](config)
     print("BENCH-RESULT " + json.dumps(result, default=str))
     return 0 if result.get("ok", True) else 1
 

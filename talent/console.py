@@ -156,6 +156,11 @@ def error_line(exc: BaseException) -> str:
 def summary(outcome, reporter: ConsoleReporter, settings, library: dict) -> Table | str:
     """One screen: state, time per stage with its share and what it did, checks that failed or
     warned, where the logs are."""
+    if outcome.up_to_date and not outcome.step_seconds:  # decided before the job started
+        return (
+            f"[green]up to date[/green] as of {settings.as_of_date}: {outcome.ingest_summary} "
+            f"({outcome.seconds:.1f} s)"
+        )
     state = (
         "[green]up to date[/green] (nothing new, nothing rebuilt)"
         if outcome.up_to_date
