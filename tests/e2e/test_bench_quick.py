@@ -20,8 +20,8 @@ def test_quick_benchmark_runs_every_measurement_and_writes_markdown(tmp_path, mo
     report = run_bench("quick", tmp_path / "bench", say=lambda _m: None)
     assert {k: sc.ok for k, sc in report.scenarios.items()} == dict.fromkeys(
         [
-            "sample_full", "sample_nightly", "sample_nothing_new", "sample_day_empty", "files_ingest",
-            "clean_ingest", "fair_limit", "clean_full", "clean_nightly", "clean_nothing_new", "clean_day_empty",
+            "files_ingest", "clean_ingest", "fair_limit", "clean_full", "clean_nightly", "clean_nothing_new",
+            "clean_day_empty",
         ],
         True,
     ), {k: [r.detail.get("stderr_tail") for r in sc.runs if not r.ok] for k, sc in report.scenarios.items()}
