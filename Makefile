@@ -7,7 +7,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install refresh test lint bench dagster bi bi-install clean
+.PHONY: install refresh test browser lint bench dagster bi bi-install clean
 
 install: $(VENV)/.installed ## create .venv from uv.lock and parse the dbt project
 
@@ -20,8 +20,12 @@ $(VENV)/.installed: pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_proj
 refresh: install ## run the whole pipeline (generates the embedded sample if data/landing is empty)
 	$(BIN)/talent refresh --sample
 
-test: install ## unit, integration and end-to-end tests
+test: install browser ## unit, integration and end-to-end tests (the browser test included)
 	$(BIN)/pytest
+
+browser: ## Debian's Chromium and CJK fonts, for the browser test (installed with apt-get when missing; as root)
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check ingest synth expectations orchestration publish talent tests bi
