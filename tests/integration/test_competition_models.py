@@ -206,6 +206,7 @@ def built(tmp_path_factory) -> tuple[WarehouseSettings, Path]:
     work = tmp_path_factory.mktemp("competitions")
     settings = WarehouseSettings(warehouse_path=str(work / "wh" / "talent.duckdb"), as_of=AS_OF)
     settings.build_dir.mkdir(parents=True)
+    settings.restricted_dir.mkdir(parents=True)  # the restricted store has its own folder now
     build_raw(settings.build_db, settings.restricted_db)
     result = run_dbt(
         ["build", "--indirect-selection", "cautious", "--select", *NODES], settings.build_db, work
