@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_proj
 	@touch $@
 
 refresh: install ## run the whole pipeline (generates the embedded sample if data/landing is empty)
-	$(BIN)/talent refresh --sample
+	$(BIN)/talent generate --out data/landing --if-empty
+	$(BIN)/talent refresh
 
 test: install browser ## unit, integration and end-to-end tests (the browser test included)
 	$(BIN)/pytest

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import time
 from pathlib import Path
 
 import polars as pl
@@ -95,3 +97,18 @@ def xlsx_bytes(table: Rendered, style: FileStyle, title: str, info: str) -> byte
 def write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    _dated_as_exported(path)
+
+
+def _dated_as_exported(path: Path) -> None:
+    """Give a generated export the modification time of the day it was exported (its folder's
+    ``YYYY-MM-DD``, 18:00 in Xinjiang, never later than an hour ago), as a real export copied in that
+    day would have: the refresh reads it at once instead of deferring it as a file still being
+    written (its settle time). Files outside a dated folder keep the time they were written."""
+    try:
+        day = dt.date.fromisoformat(path.parent.name)
+    except ValueError:
+        return
+    exported = dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=dt.UTC).timestamp()  # 18:00 UTC+8
+    stamp = min(exported, time.time() - 3600)
+    os.utime(path, (stamp, stamp))

@@ -57,14 +57,6 @@ def refresh(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild the raw layer and every model from the landing folder.")
     ] = False,
-    sample: Annotated[
-        bool,
-        typer.Option(
-            "--sample",
-            help=f"When the landing folder is empty or missing, first generate the embedded sample into it "
-            f"({SAMPLE_PERSONS} synthetic persons, seed {SAMPLE_SEED}). Never without this flag.",
-        ),
-    ] = False,
     settle: Annotated[
         int | None,
         typer.Option(
@@ -81,7 +73,8 @@ def refresh(
 
     The landing folder must exist (a missing one is refused: a failed mount must not publish an
     empty warehouse). An empty one publishes what the ledger already holds, or an empty warehouse.
-    Synthetic data is generated only when asked with --sample. Exits 1 when the run failed (the
+    It never generates data (`talent generate` does, `make refresh` calls it on an empty default landing
+    folder). Exits 1 when the run failed (the
     published file is left as it was), 2 when the landing folder is missing, and 75 without
     starting when another run (the schedule, the Dagster UI, another refresh) holds the build lock.
     Shows a progress bar per stage and a summary; dbt's per-node log and library warnings go to
@@ -95,17 +88,10 @@ def refresh(
     from talent.console import ConsoleReporter, error_line, library_log, stderr_console, summary
 
     as_of_text = _as_of(as_of)
-    generated = False
-    if sample and _landing_is_empty(landing):
-        typer.echo(f"{landing} is empty: generating the embedded sample ({SAMPLE_PERSONS} persons, seed {SAMPLE_SEED})")
-        from synth import generate as synth
-
-        synth(landing, persons=SAMPLE_PERSONS, seed=SAMPLE_SEED, progress=sys.stderr.isatty())
-        generated = True
     if not landing.is_dir():
         typer.echo(
             f"error: the landing folder {landing} does not exist (not mounted?); nothing was read and the "
-            "published warehouse was left as it was. Use --sample to generate the embedded sample.",
+            "published warehouse was left as it was. `talent generate --out DIR` writes a synthetic sample.",
             err=True,
         )
         raise typer.Exit(2)
@@ -114,7 +100,7 @@ def refresh(
         warehouse_path=str(warehouse.resolve()),
         as_of=as_of_text,
         full_refresh=full_refresh,
-        settle_seconds=0 if generated else (settle if settle is not None else -1),
+        settle_seconds=settle if settle is not None else -1,
     )
     console = stderr_console()
     try:
@@ -143,8 +129,19 @@ def generate(
     out: Annotated[Path, typer.Option(help="Landing folder to write (created if missing).")],
     persons: Annotated[int, typer.Option(help="Number of synthetic persons.")] = SAMPLE_PERSONS,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = SAMPLE_SEED,
+    if_empty: Annotated[
+        bool,
+        typer.Option("--if-empty", help="Only when OUT is missing or holds no file (what `make refresh` does)."),
+    ] = False,
 ) -> None:
-    """Write a synthetic, contract-messy landing folder plus _ground_truth/ground_truth.json."""
+    """Write a synthetic, contract-messy landing folder plus _ground_truth/ground_truth.json.
+
+    Each file is dated (modified) on its export day, as if copied in that day. Without --if-empty a
+    previous generated landing in OUT is replaced; a folder holding other files is refused.
+    """
+    if if_empty and not _landing_is_empty(out):
+        typer.echo(f"{out} holds files: left as it is (nothing generated)")
+        return
     from synth import generate as synth
 
     truth = synth(out, persons=persons, seed=seed, progress=sys.stderr.isatty())
