@@ -275,6 +275,15 @@ def test_same_seed_same_bytes_other_seed_differs(landing: Path, tmp_path: Path):
     assert sum(first[k] != third[k] for k in common) > 0.9 * len(common)
 
 
+def test_each_export_is_dated_on_its_export_day_so_a_refresh_reads_it_at_once(landing: Path):
+    files = [p for source in SOURCES for p in (landing / source).rglob("*") if p.is_file()]
+    assert len(files) > 100
+    for path in files:
+        day = dt.date.fromisoformat(path.parent.name)
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone(dt.timedelta(hours=8)))
+        assert (modified.date(), modified.hour, modified.minute) == (day, 18, 0), path
+
+
 def test_regenerating_replaces_a_generated_landing_but_not_foreign_files(tmp_path: Path):
     generate(tmp_path, persons=300, seed=1, progress=False)
     generate(tmp_path, persons=300, seed=2, progress=False)
