@@ -21,8 +21,9 @@ refresh: install ## run the whole pipeline (generates the embedded sample if dat
 	$(BIN)/talent generate --out data/landing --if-empty
 	$(BIN)/talent refresh
 
-test: install browser ## unit, integration and end-to-end tests (the browser test included)
-	$(BIN)/pytest
+TEST_WORKERS ?= 2
+test: install browser ## unit, integration and end-to-end tests (the browser test included), on TEST_WORKERS processes
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 browser: ## Debian's Chromium and CJK fonts, for the browser test (installed with apt-get when missing; as root)
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \

@@ -83,3 +83,32 @@ LEDGER_14 = (
     "load_id, source, source_file, file_name, export_date, file_bytes, rows_landed, rows_loaded, "
     "rows_quarantined, status, message, duplicate_of, run_id, loaded_at"
 )
+
+
+# --- two workers (`make test` runs pytest-xdist with --dist loadgroup) ---------------------------------
+# One test file is one unit of work, run whole by one worker (module fixtures are built once); files
+# sharing a session warehouse of tests/e2e/conftest.py are one unit, so it is built once. The longest
+# units are handed out first, so that the two workers finish together.
+SHARED_SESSION = {
+    "tests/e2e/test_refresh_generated.py": "generated",
+    "tests/e2e/test_scorecard_generated.py": "generated",
+    "tests/e2e/test_published_outputs.py": "sample",
+    "tests/e2e/test_browser.py": "sample",
+}
+LONGEST_FIRST = (
+    "tests/e2e/test_faults.py", "sample", "tests/e2e/test_hostile_landing.py", "generated",
+    "tests/e2e/test_bench_quick.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def unit(item) -> str:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        return SHARED_SESSION.get(path, path)
+
+    def rank(item) -> int:
+        return LONGEST_FIRST.index(unit(item)) if unit(item) in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: within a unit and among the rest, the collection order stays
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(unit(item)))
