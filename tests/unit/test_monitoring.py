@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from datetime import date
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import duckdb
@@ -23,44 +21,10 @@ from orchestration import history
 from orchestration.alerts import RunSummary, night_alert, send
 from orchestration.monitor import Published, facts_from, refresh_tables
 from orchestration.settings import MonitoringSettings, WarehouseSettings
-from tests.conftest import LEDGER_14, make_id, write_csv
+from tests.conftest import LEDGER_14, Hook, make_id, write_csv
 
 AS_OF = date(2026, 6, 30)
 ID = make_id("650102", "19900501", "012")
-
-
-class Hook:
-    """A webhook receiver on 127.0.0.1: every POST body, parsed; answers with ``status``."""
-
-    def __init__(self, status: int = 200, delay: float = 0.0):
-        self.bodies: list[dict] = []
-        self.raw: list[bytes] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                data = self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(delay)
-                hook.raw.append(data)
-                hook.bodies.append(json.loads(data))
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/robot/send?key=test"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def ledger(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
