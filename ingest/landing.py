@@ -175,3 +175,23 @@ def _classify(rel, source, export, name, st, now, settle_seconds, sources) -> tu
     if settle_seconds and now - st.st_mtime < settle_seconds:
         return DEFERRED, f"modified less than {int(settle_seconds)} s ago: left for the next run"
     return CANDIDATE, ""
+
+
+FINAL_STATUSES = frozenset({"loaded", "rejected", "duplicate", "skipped"})  # a file ingest is done with
+
+
+def new_settled_files(
+    landing: Path, known: dict[str, tuple[str, int, int]], settle_seconds: float, now: float | None = None
+) -> list[LandedFile]:
+    """Files of the landing that a run would read now and has not read yet: candidates (settled,
+    not temporary, in a ``<source>/<YYYY-MM-DD>/`` folder, ``.csv``/``.xlsx``) whose path is not in
+    ``known`` (source_file -> latest ledger status, size, mtime_ns), changed since, or was left for
+    later (a status that is not final). What the landing sensor starts a run for."""
+    out = []
+    for f in discover(landing, settle_seconds=settle_seconds, now=now):
+        if f.kind != CANDIDATE or f.source is None:
+            continue
+        seen = known.get(f.source_file)
+        if seen is None or seen[0] not in FINAL_STATUSES or (seen[1], seen[2]) != (f.size, f.mtime_ns):
+            out.append(f)
+    return out

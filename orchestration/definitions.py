@@ -6,17 +6,20 @@ import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.dbt.resources import dbt_resource
+from orchestration.defs.freshness import freshness_checks, freshness_sensor
 from orchestration.defs.guard import build_lock_resource
 from orchestration.defs.ingest.assets import ingest_landing
 from orchestration.defs.publish.assets import published_warehouse
 from orchestration.defs.quality.checks import quality_checks
 from orchestration.defs.schedules import nightly_refresh, nightly_schedule
+from orchestration.defs.sensors import alert_on_run_failure, landing_sensor, report_finished_run
 from orchestration.settings import WarehouseSettings
 
 defs = dg.Definitions(
     assets=[ingest_landing, dbt_models, published_warehouse],
-    asset_checks=quality_checks,
+    asset_checks=[*quality_checks, *freshness_checks],
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
+    sensors=[alert_on_run_failure, report_finished_run, landing_sensor, freshness_sensor],
     resources={"settings": WarehouseSettings(), "dbt": dbt_resource(), "build_lock": build_lock_resource},
 )

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import progress
+from orchestration.alerts import RunSummary
 from orchestration.lock import BuildBusy, build_lock
 from orchestration.settings import WarehouseSettings
 
 __all__ = ["BuildBusy", "RefreshOutcome", "refresh"]
+
+TRIGGER_TAG = "talent/started_by"  # runs `talent refresh` starts: the daemon's sensors leave them to it
+CLI_TRIGGER = "talent refresh"
 
 
 @dataclass
@@ -26,6 +31,9 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     step_seconds: dict[str, float] = field(default_factory=dict)
     ingest_summary: str = ""
+    failed_check_names: list[str] = field(default_factory=list)  # "asset/key: check" (no description)
+    warning_names: list[str] = field(default_factory=list)
+    deliveries: list = field(default_factory=list)  # alerts sent (orchestration.alerts.Delivery)
 
     def describe(self) -> str:
         state = "up to date" if self.up_to_date else "published" if self.published else "NOT published"
@@ -47,7 +55,12 @@ def _instance():
 
 
 def refresh(
-    settings: WarehouseSettings, log_level: str = "WARNING", reporter: progress.Reporter | None = None
+    settings: WarehouseSettings,
+    log_level: str = "WARNING",
+    reporter: progress.Reporter | None = None,
+    *,
+    alert: bool = False,
+    trigger: str = CLI_TRIGGER,
 ) -> RefreshOutcome:
     """Run the nightly job once, in this process; `reporter` receives each stage's progress.
 
@@ -55,7 +68,14 @@ def refresh(
     Dagster. Otherwise the Great Expectations suite worker starts first, and dbt's parse when the
     build folder has none yet, so that both work on the other core while this process imports
     Dagster and the definitions and ingests.
+
+    Every run that starts is recorded in the run history (orchestration.history); with ``alert``
+    (what `talent refresh` passes), a failed night or one with warnings is also sent to the
+    configured alert channels (orchestration.alerts), and the deliveries are in the outcome.
     """
+    from orchestration.history import now_utc
+
+    started_at = now_utc()
     from expectations.worker import suite_worker
     from orchestration.defs.dbt.invocation import start_parse
 
@@ -64,6 +84,9 @@ def refresh(
     with build_lock(settings.build_dir, "talent refresh"):
         reason = nothing_to_do(settings)
         if reason:
+            _finish(settings, RunSummary(
+                f"up-to-date-{uuid.uuid4().hex[:12]}", settings.as_of_date, trigger, up_to_date=True,
+                started_at=started_at), alert=False)  # fmt: skip
             return RefreshOutcome(
                 success=True,
                 published=False,
@@ -86,20 +109,21 @@ def refresh(
         job = defs.resolve_job_def("nightly_refresh")
         instance = _instance()
         result = job.execute_in_process(
-            run_config=settings.run_config(log_level), instance=instance, raise_on_error=False
+            run_config=settings.run_config(log_level), instance=instance, raise_on_error=False,
+            tags={TRIGGER_TAG: trigger},
         )
     seconds = time.perf_counter() - started
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     published = PUBLISHED_KEY in materialized
     up_to_date = result.success and dg.AssetKey(["raw", "load_ledger"]) not in materialized
-    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     failed_checks, warnings = [], []
-    for e in failed:
+    names = summarize(result.all_events)
+    for e in result.get_asset_check_evaluations():
+        if e.passed:
+            continue
         line = f"{e.asset_key.to_user_string()}: {e.check_name}" + (f" ({e.description})" if e.description else "")
         (failed_checks if e.severity == dg.AssetCheckSeverity.ERROR else warnings).append(line)
-    failed_steps = [
-        f"{e.step_key} ({error_classes(e.step_failure_data.error)})" for e in result.all_events if e.is_step_failure
-    ]
+    failed_steps = names["failed_steps"]
     step_seconds = step_durations(instance.all_logs(result.run_id))
     summary = ""
     for e in result.all_events:
@@ -108,8 +132,15 @@ def refresh(
             summary = md["summary"].value if "summary" in md else ""
     if up_to_date:
         summary = UP_TO_DATE
+    success = result.success and (published or up_to_date)
+    run = RunSummary(
+        result.run_id, settings.as_of_date, trigger, success=success, published=published,
+        up_to_date=up_to_date, failed_steps=failed_steps, failed_checks=names["failed_checks"],
+        warnings=names["warnings"], started_at=started_at,
+    )  # fmt: skip
+    deliveries = _finish(settings, run, alert=alert)
     return RefreshOutcome(
-        success=result.success and (published or up_to_date),
+        success=success,
         published=published,
         up_to_date=up_to_date,
         run_id=result.run_id,
@@ -119,7 +150,60 @@ def refresh(
         failed_steps=failed_steps,
         step_seconds=step_seconds,
         ingest_summary=summary,
+        failed_check_names=names["failed_checks"],
+        warning_names=names["warnings"],
+        deliveries=deliveries,
     )
+
+
+def summarize(events) -> dict:
+    """A run's failed steps (with error classes), failed error checks and warning checks, by name
+    only, from its Dagster events (``result.all_events`` or the event log's ``dagster_event``s)."""
+    import dagster as dg
+
+    out = {"failed_steps": [], "failed_checks": [], "warnings": [], "materialized": set()}
+    for e in events:
+        if e is None:
+            continue
+        if e.is_step_failure:
+            out["failed_steps"].append(f"{e.step_key} ({error_classes(e.step_failure_data.error)})")
+        elif e.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = e.event_specific_data
+            if evaluation.passed:
+                continue
+            name = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
+            severity = evaluation.severity
+            out["failed_checks" if severity == dg.AssetCheckSeverity.ERROR else "warnings"].append(name)
+        elif e.is_step_materialization and e.asset_key is not None:
+            out["materialized"].add(e.asset_key)
+    return out
+
+
+def _finish(settings: WarehouseSettings, run: RunSummary, *, alert: bool) -> list:
+    """Record the run in the history and, when asked, send its alert; neither may fail the run."""
+    import logging
+
+    from orchestration import history
+    from orchestration.alerts import notify
+
+    logger = logging.getLogger("talent.alerts")
+    try:
+        if settings.build_dir.is_dir():
+            history.record(settings.build_dir, run.history_entry())
+    except OSError as exc:
+        logger.warning("the run history could not be written (%s)", type(exc).__name__)
+    return notify(settings, run, logger=logger) if alert else []
+
+
+def report_failure(settings: WarehouseSettings, error: str, *, trigger: str = CLI_TRIGGER, alert: bool = True) -> list:
+    """A refresh that stopped before or outside the Dagster job (a missing landing folder, an
+    exception around the job): recorded and alerted like a failed night. ``error`` is our own text,
+    or an exception's class and place, never its message."""
+    from orchestration.history import now_utc
+
+    run = RunSummary(f"cli-{uuid.uuid4().hex[:12]}", settings.as_of_date, trigger, success=False,
+                     started_at=now_utc(), error=error)  # fmt: skip
+    return _finish(settings, run, alert=alert)
 
 
 UP_TO_DATE = "nothing new landed; the published warehouse is up to date (nothing rebuilt)"

@@ -21,6 +21,7 @@ Unset, the build, restricted and key folders are siblings of the published folde
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,6 +32,20 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse/talent.duckdb"
 DEFAULT_SETTLE_SECONDS = 300  # a file modified less than this long ago is left for the next run
+DEFAULT_STALE_HOURS = 30.0  # a published file older than this: a night was missed (nightly at 02:00)
+DEFAULT_QUARANTINE_SHARE = 0.05  # a night quarantining more than this share of the rows it landed warns
+DEFAULT_ALERT_TIMEOUT = 10.0  # seconds an alert's webhook POST or command may take
+# Days a source may go without a new export (by the export date of its latest loaded file) before a
+# night warns: TALENT_CADENCE_<SOURCE> (e.g. TALENT_CADENCE_CERTIFICATIONS=7). The contract names no
+# cadence; these defaults assume monthly registers and yearly lists, with a few days' grace.
+DEFAULT_CADENCE_DAYS = {
+    "certifications": 35,
+    "trainings": 35,
+    "competitions": 400,
+    "honours": 400,
+    "carriers": 400,
+    "graduates": 400,
+}
 
 
 def today() -> date:
@@ -40,6 +55,57 @@ def today() -> date:
 
 def _path(value: str, env: str, default: Path | str) -> Path:
     return Path(value or os.environ.get(env, "") or default).resolve()
+
+
+def _env_float(env: str, default: float) -> float:
+    value = os.environ.get(env, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError as exc:
+        raise ValueError(f"{env}={value!r} is not a number") from exc
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """Alerts and staleness, from the environment (read when a run ends, a sensor ticks, or `talent
+    status` runs, so a change needs no restart of anything but the daemon's code location).
+
+    - ``TALENT_ALERT_WEBHOOK``: a URL; an alert is POSTed to it as JSON (``{"msgtype": "text", "text":
+      {"content": ...}}``, what intranet chat robots take, plus the same facts under ``"talent"``);
+    - ``TALENT_ALERT_COMMAND``: a shell command; an alert's text is written to its standard input;
+    - ``TALENT_ALERT_TIMEOUT``: seconds either may take (default 10); a failed alert is logged, never
+      fails the run;
+    - ``TALENT_ALERT_QUARANTINE_SHARE``: a night whose quarantined rows exceed this share of the rows
+      it landed warns (default 0.05);
+    - ``TALENT_CADENCE_<SOURCE>``: days a source may go without a newer export date (defaults above);
+    - ``TALENT_STALE_HOURS``: `talent status` exits 1 when the published file is older (default 30).
+    """
+
+    webhook: str = ""
+    command: str = ""
+    timeout: float = DEFAULT_ALERT_TIMEOUT
+    quarantine_share: float = DEFAULT_QUARANTINE_SHARE
+    cadence_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_DAYS))
+    stale_hours: float = DEFAULT_STALE_HOURS
+
+    @classmethod
+    def from_env(cls) -> MonitoringSettings:
+        cadence = {
+            source: int(_env_float(f"TALENT_CADENCE_{source.upper()}", days))
+            for source, days in DEFAULT_CADENCE_DAYS.items()
+        }
+        return cls(
+            webhook=os.environ.get("TALENT_ALERT_WEBHOOK", "").strip(),
+            command=os.environ.get("TALENT_ALERT_COMMAND", "").strip(),
+            timeout=_env_float("TALENT_ALERT_TIMEOUT", DEFAULT_ALERT_TIMEOUT),
+            quarantine_share=_env_float("TALENT_ALERT_QUARANTINE_SHARE", DEFAULT_QUARANTINE_SHARE),
+            cadence_days=cadence,
+            stale_hours=_env_float("TALENT_STALE_HOURS", DEFAULT_STALE_HOURS),
+        )
+
+    @property
+    def alerting(self) -> bool:
+        return bool(self.webhook or self.command)
 
 
 class WarehouseSettings(dg.ConfigurableResource):

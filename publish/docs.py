@@ -21,10 +21,40 @@ PACKAGE = "talent_warehouse"
 # audit tables of the published file -> the raw source they are copied from (publish.warehouse)
 AUDIT_SOURCES = {"quarantine": "quarantine", "load_ledger": "load_ledger"}
 REFRESH_DOCS = {
-    "": "The run that published this file and its as-of date (one row).",
+    "": "The run that published this file (one row): its as-of date and times, what its night read "
+    "and quarantined against the nights before, files rejected or left for later, and the runs "
+    "since the last publish. A night that fails publishes nothing, so its failure shows here once "
+    "a later night publishes (`failed_runs_since_last_publish`); `published_at` says how old the file is.",
     "run_id": "Dagster run id of the run that published the file.",
     "as_of_date": "The run's as-of date: the date the figures are computed for.",
     "published_at": "When the file was published (UTC).",
+    "started_at": "When the run started (UTC).",
+    "started_by": "What started the run: `talent refresh`, the schedule, the landing sensor, the Dagster UI.",
+    "files_read": "Landed files the run read (loaded or rejected).",
+    "files_rejected": "Files the run rejected whole (their reasons are in audit.load_ledger).",
+    "files_rejected_total": "Files whose latest ledger row is `rejected`, over all nights.",
+    "files_deferred": "Files landed but left for a later run (temporary name, not settled, unreadable for now).",
+    "rows_landed": "Rows of the files the run read.",
+    "rows_quarantined": "Of those, rows quarantined (audit.quarantine).",
+    "quarantine_share": "rows_quarantined / rows_landed of the run (null when it read no rows).",
+    "quarantine_share_previous": "The same share over the previous nights that read rows (up to 7).",
+    "previous_nights": "How many previous nights quarantine_share_previous covers.",
+    "previous_run_id": "The run recorded before this one (any outcome).",
+    "previous_run_outcome": "Its outcome: published, published_with_errors, up_to_date or failed.",
+    "previous_run_finished_at": "When it ended (UTC).",
+    "failed_runs_since_last_publish": "Runs that failed between the previous publish and this one.",
+    "last_failed_step": "The failed step of the latest of those runs, with its error class.",
+    "sources_stale": "Sources whose latest loaded export is older than their expected cadence.",
+}
+SOURCE_FRESHNESS_DOCS = {
+    "": "One row per source: the export date of its latest loaded file, measured against its "
+    "expected cadence (TALENT_CADENCE_<SOURCE>) at the as-of date of the file.",
+    "source": "The source (certifications, trainings, competitions, honours, carriers, graduates).",
+    "latest_export_date": "Export date (landing folder) of the source's latest loaded file; null if none.",
+    "files_loaded": "Files of the source loaded so far.",
+    "cadence_days": "Days the source may go without a newer export.",
+    "days_behind": "as_of_date minus latest_export_date, in days.",
+    "is_stale": "days_behind above cadence_days, or nothing ever loaded.",
 }
 
 
@@ -107,4 +137,8 @@ def published_docs(manifest: Path | dict = MANIFEST) -> dict[str, TableDoc]:
     docs["audit.refresh"] = table_doc(
         "audit", "refresh", REFRESH_DOCS[""], {k: v for k, v in REFRESH_DOCS.items() if k}
     )
+    docs["audit.source_freshness"] = table_doc(
+        "audit", "source_freshness", SOURCE_FRESHNESS_DOCS[""],
+        {k: v for k, v in SOURCE_FRESHNESS_DOCS.items() if k},
+    )  # fmt: skip
     return docs

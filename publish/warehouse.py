@@ -61,6 +61,50 @@ AUDIT_TABLES = {
 }
 
 
+# audit.refresh: one row, the run that published the file and the nights before it; and
+# audit.source_freshness: one row a source. The rows come from orchestration.monitor (the publish
+# asset); a publish without them still writes run id, as-of date and publish time.
+REFRESH_COLUMNS = {
+    "run_id": "varchar",
+    "as_of_date": "date",
+    "published_at": "timestamp",
+    "started_at": "timestamp",
+    "started_by": "varchar",
+    "files_read": "integer",
+    "files_rejected": "integer",
+    "files_rejected_total": "integer",
+    "files_deferred": "integer",
+    "rows_landed": "bigint",
+    "rows_quarantined": "bigint",
+    "quarantine_share": "double",
+    "quarantine_share_previous": "double",
+    "previous_nights": "integer",
+    "previous_run_id": "varchar",
+    "previous_run_outcome": "varchar",
+    "previous_run_finished_at": "timestamp",
+    "failed_runs_since_last_publish": "integer",
+    "last_failed_step": "varchar",
+    "sources_stale": "integer",
+}
+SOURCE_FRESHNESS_COLUMNS = {
+    "source": "varchar",
+    "latest_export_date": "date",
+    "files_loaded": "integer",
+    "cadence_days": "integer",
+    "days_behind": "integer",
+    "is_stale": "boolean",
+}
+
+
+def _create_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[dict]) -> None:
+    con.execute(f"create table {table} (" + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")
+    if rows:
+        con.executemany(
+            f"insert into {table} values ({', '.join('?' for _ in columns)})",
+            [[row.get(c) for c in columns] for row in rows],
+        )
+
+
 BLOCK_BYTES = 256 * 1024  # DuckDB's block: every table takes at least one
 SPACE_FACTOR = 1.25  # margin on the estimated size of the new file
 SPACE_SLACK = 16 * 1024 * 1024  # and a fixed reserve
@@ -142,12 +186,20 @@ def fsync_path(path: Path, *, directory: bool = False) -> None:
 
 
 def publish(
-    build_db: Path, warehouse: Path, run_id: str, as_of: date, key=None, manifest: Path | None = None
+    build_db: Path,
+    warehouse: Path,
+    run_id: str,
+    as_of: date,
+    key=None,
+    manifest: Path | None = None,
+    refresh: dict | None = None,
+    sources: list[dict] | None = None,
 ) -> PublishReport:
     """Write the published file from the build database and swap it in. ``key`` (the PII key)
     enables redaction of known names (without it only ID-shaped text is redacted); with
     ``manifest`` (dbt's), every table and column gets its documentation as a comment (Chinese
-    label, then description)."""
+    label, then description). ``refresh`` and ``sources`` are the rows of ``audit.refresh`` (beyond
+    run id, as-of date and publish time) and ``audit.source_freshness`` (orchestration.monitor)."""
     docs = published_docs(manifest) if manifest else {}
     public_dir(warehouse.parent)
     remove_stale_temps(warehouse)
@@ -177,11 +229,10 @@ def publish(
             con.execute(f"create table pub.marts.{table} as select * from marts.{table}")
         for table, query in AUDIT_TABLES.items():
             con.execute(f"create table pub.audit.{table} as {query}")
-        con.execute(
-            "create table pub.audit.refresh as select ? as run_id, ?::date as as_of_date, "
-            "?::timestamp as published_at",
-            [run_id, as_of, datetime.now(UTC).replace(tzinfo=None)],
-        )
+        published_at = datetime.now(UTC).replace(tzinfo=None)
+        row = {**(refresh or {}), "run_id": run_id, "as_of_date": as_of, "published_at": published_at}
+        _create_rows(con, "pub.audit.refresh", REFRESH_COLUMNS, [row])
+        _create_rows(con, "pub.audit.source_freshness", SOURCE_FRESHNESS_COLUMNS, sources or [])
         _write_comments(con, docs)
         tables = {
             f"{s}.{t}": con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]

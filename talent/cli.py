@@ -82,19 +82,12 @@ def refresh(
     """
     from rich.console import Console
 
-    from orchestration.run import BuildBusy
+    from orchestration.run import BuildBusy, report_failure
     from orchestration.run import refresh as run_refresh
     from orchestration.settings import WarehouseSettings
     from talent.console import ConsoleReporter, error_line, library_log, stderr_console, summary
 
     as_of_text = _as_of(as_of)
-    if not landing.is_dir():
-        typer.echo(
-            f"error: the landing folder {landing} does not exist (not mounted?); nothing was read and the "
-            "published warehouse was left as it was. `talent generate --out DIR` writes a synthetic sample.",
-            err=True,
-        )
-        raise typer.Exit(2)
     settings = WarehouseSettings(
         landing_dir=str(landing.resolve()),
         warehouse_path=str(warehouse.resolve()),
@@ -102,19 +95,31 @@ def refresh(
         full_refresh=full_refresh,
         settle_seconds=settle if settle is not None else -1,
     )
+    if not landing.is_dir():
+        typer.echo(
+            f"error: the landing folder {landing} does not exist (not mounted?); nothing was read and the "
+            "published warehouse was left as it was. `talent generate --out DIR` writes a synthetic sample.",
+            err=True,
+        )
+        _alerted(report_failure(settings, f"the landing folder {landing} does not exist (not mounted?)"))
+        raise typer.Exit(2)
     console = stderr_console()
     try:
         with library_log(settings.build_dir, verbose) as library, ConsoleReporter(console, verbose) as shown:
             # without -v Dagster's own console log stays quiet: failures come back in the outcome,
             # by step and error class (its messages can quote rows of a landed file)
-            outcome = run_refresh(settings, log_level="INFO" if verbose else "CRITICAL", reporter=shown)
+            outcome = run_refresh(
+                settings, log_level="INFO" if verbose else "CRITICAL", reporter=shown, alert=True
+            )
     except BuildBusy as exc:
         typer.echo(f"error: {exc}; this refresh was not started (try again when it has finished)", err=True)
         raise typer.Exit(EXIT_BUSY) from exc
     except Exception as exc:  # noqa: BLE001 - shown by class and place, never by its text
         typer.echo(f"error: the refresh stopped: {error_line(exc)}; the published warehouse was left as it was", err=True)
+        _alerted(report_failure(settings, f"the refresh stopped: {error_line(exc)}"))
         raise typer.Exit(1) from None
     Console().print(summary(outcome, shown, settings, library))
+    _alerted(outcome.deliveries)
     if not outcome.success:
         raise typer.Exit(1)
     typer.echo(f"warehouse: {settings.warehouse} (as of {settings.as_of_date})")
@@ -122,6 +127,42 @@ def refresh(
         typer.echo("the warehouse is published, but the report or a feed beside it was not written "
                    "(the next run writes them again)", err=True)
         raise typer.Exit(3)
+
+
+def _alerted(deliveries) -> None:
+    """One line per alert channel: sent, or why not (the run's outcome does not depend on it)."""
+    for d in deliveries:
+        if d.ok:
+            typer.echo(f"alert sent ({d.channel})", err=True)
+        else:
+            typer.echo(f"warning: the alert could not be sent ({d.channel}: {d.detail})", err=True)
+
+
+@app.command()
+def status(
+    warehouse: Annotated[Path, typer.Option(help="The published warehouse file.")] = Path(DEFAULT_WAREHOUSE),
+    max_age_hours: Annotated[
+        float | None,
+        typer.Option(help="Exit 1 when the published file is older than this (default TALENT_STALE_HOURS, else 30)."),
+    ] = None,
+) -> None:
+    """Is the published warehouse current? For operators and monitoring systems.
+
+    Prints the published file's as-of date and publish time, the last run and its outcome (failed
+    step and checks), files landed but not loaded (deferred, rejected, with their reasons), the last
+    night's quarantine against the nights before, and each source's latest export date against its
+    cadence (TALENT_CADENCE_<SOURCE>). Exits 0 when the published file is fresh, 1 when it is older
+    than --max-age-hours, 2 when there is no published file. The same facts are published in
+    audit.refresh and audit.source_freshness.
+    """
+    from orchestration.settings import WarehouseSettings
+    from talent.status import gather, render
+
+    settings = WarehouseSettings(warehouse_path=str(warehouse.resolve()))
+    state = gather(settings, max_age_hours)
+    typer.echo(render(state, settings))
+    if state.exit_code:
+        raise typer.Exit(state.exit_code)
 
 
 @app.command()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -83,6 +87,40 @@ LEDGER_14 = (
     "load_id, source, source_file, file_name, export_date, file_bytes, rows_landed, rows_loaded, "
     "rows_quarantined, status, message, duplicate_of, run_id, loaded_at"
 )
+
+
+class Hook:
+    """A webhook receiver on 127.0.0.1: every POST body, parsed; answers with ``status``."""
+
+    def __init__(self, status: int = 200, delay: float = 0.0):
+        self.bodies: list[dict] = []
+        self.raw: list[bytes] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(delay)
+                hook.raw.append(data)
+                hook.bodies.append(json.loads(data))
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/robot/send?key=test"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 # --- two workers (`make test` runs pytest-xdist with --dist loadgroup) ---------------------------------

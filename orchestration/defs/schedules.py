@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.freshness import freshness_checks
 from orchestration.settings import TIMEZONE
 
 BUILD_TAG = "talent/build"
 
 nightly_refresh = dg.define_asset_job(
     name="nightly_refresh",
-    selection=dg.AssetSelection.all(),
+    # every asset and its checks, but the freshness checks: the daemon's freshness sensor runs those
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
     executor_def=dg.in_process_executor,
     description="landing -> ingest -> raw -> dbt build -> checks -> publish",
     # dagster.yaml limits runs with this tag to one at a time in the run queue (one build DB writer)

@@ -71,6 +71,7 @@ def test_published_file_and_new_folders_are_readable_by_analysts_under_a_private
         "audit.load_ledger": 1,
         "audit.quarantine": 0,
         "audit.refresh": 1,
+        "audit.source_freshness": 0,
         "marts.mart_big": 20_000,
         "marts.mart_small": 1,
     }

@@ -50,6 +50,31 @@ def test_nightly_job_and_schedule():
     assert schedule.job_name == "nightly_refresh"
 
 
+def test_sensors_alert_on_failure_and_success_and_the_landing_sensor_is_off():
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(sensors) == {"alert_on_run_failure", "report_finished_run", "landing_sensor", "freshness_checks_sensor"}
+    running = dg.DefaultSensorStatus.RUNNING
+    assert sensors["alert_on_run_failure"].default_status == running
+    assert sensors["report_finished_run"].default_status == running
+    assert sensors["freshness_checks_sensor"].default_status == running
+    assert sensors["landing_sensor"].default_status == dg.DefaultSensorStatus.STOPPED
+    assert sensors["landing_sensor"].job_name == "nightly_refresh"
+
+
+def test_freshness_checks_on_the_published_file_and_every_raw_source_left_out_of_the_nightly_job():
+    from ingest import contract
+
+    graph = defs.resolve_asset_graph()
+    fresh = {k.asset_key.to_user_string() for k in graph.asset_check_keys if k.name == "freshness_check"}
+    assert fresh == {"warehouse/published", *(f"raw/{s}" for s in contract.SOURCES)}
+    job = defs.resolve_job_def("nightly_refresh")
+    assert not [n for n in job.graph.node_names() if n.startswith("freshness_check")]
+    assert any(n.startswith("ge_") or "ge_" in n for n in job.graph.node_names())
+    # the published asset's policy fails past TALENT_STALE_HOURS (30 by default), what `talent status` uses
+    policy = graph.get(dg.AssetKey(["warehouse", "published"])).freshness_policy
+    assert policy.fail_window.to_timedelta().total_seconds() == 30 * 3600
+
+
 def test_dbt_is_invoked_once_with_the_run_settings():
     args = dbt_build_args(WarehouseSettings(as_of="2025-12-31", full_refresh=True, min_age=18))
     assert args[0] == "build" and args[-1] == "--full-refresh"

@@ -23,3 +23,17 @@ def test_every_mart_and_column_has_a_chinese_label_and_the_dbt_description():
     assert docs["marts.mart_high_skill_ratio"].column("high_skill_ratio").label_zh == "高技能人才占比"
     assert docs["audit.quarantine"].column("reason").label_zh == "原因"
     assert docs["audit.refresh"].column("as_of_date").comment().startswith("截至日期：")
+
+
+def test_the_refresh_and_source_freshness_tables_are_documented_in_both_languages():
+    from publish.warehouse import REFRESH_COLUMNS, SOURCE_FRESHNESS_COLUMNS
+
+    docs = published_docs(load_manifest())
+    for table, columns in (("refresh", REFRESH_COLUMNS), ("source_freshness", SOURCE_FRESHNESS_COLUMNS)):
+        doc = docs[f"audit.{table}"]
+        assert CJK.search(doc.label_zh) and doc.description, table
+        for column in columns:
+            assert CJK.search(doc.column(column).label_zh), f"audit.{table}.{column} has no Chinese label"
+            assert doc.column(column).description, f"audit.{table}.{column} has no description"
+    assert docs["audit.source_freshness"].column("is_stale").comment() == (
+        "是否逾期：days_behind above cadence_days, or nothing ever loaded.")

@@ -1,6 +1,8 @@
 """Ingest: every landed file not yet in the ledger -> the build database's raw tables."""
 
 
+from datetime import datetime, time
+
 import dagster as dg
 
 from expectations.worker import prepare as prepare_suites
@@ -9,7 +11,9 @@ from orchestration import progress
 from orchestration.defs.dbt.invocation import start_parse
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.errors import recorded_safely
-from orchestration.settings import WarehouseSettings
+from orchestration.settings import TIMEZONE, WarehouseSettings
+
+LAST_UPDATED = "dagster/last_updated_timestamp"
 
 RAW_TABLES = {
     **{name: f"{src.title}: rows loaded from `{name}` exports" for name, src in contract.SOURCES.items()},
@@ -20,6 +24,24 @@ RAW_TABLES = {
 
 def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
+
+
+def export_timestamp(day) -> float:
+    """An export date as the timestamp Dagster's freshness checks read: its midnight, department time."""
+    return datetime.combine(day, time.min, tzinfo=TIMEZONE).timestamp()
+
+
+def _export_metadata(exports: dict, table: str) -> dict:
+    """For a source table: the export date of its latest loaded file, as ``dagster/last_updated_timestamp``
+    (what the freshness checks measure; orchestration.defs.freshness), and as a date. A source that
+    never loaded a file gets the epoch: overdue, whatever its cadence."""
+    if table not in contract.SOURCES:
+        return {}
+    day = exports.get(table)
+    return {
+        LAST_UPDATED: dg.MetadataValue.timestamp(export_timestamp(day) if day else 1.0),
+        "latest_export_date": dg.MetadataValue.text(day.isoformat() if day else "none"),
+    }
 
 
 def _files_done(shown: progress.Reporter):
@@ -74,6 +96,9 @@ def ingest_landing(
             totals = {
                 t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES
             }
+            exports = dict(con.execute(
+                "select source, max(export_date) from raw.load_ledger where status = 'loaded' group by source"
+            ).fetchall())  # fmt: skip
             state = current_state(con, settings, dbt_project().manifest_path)
         finally:
             con.close()
@@ -97,6 +122,7 @@ def ingest_landing(
         yield dg.MaterializeResult(
             asset_key=raw_key(table),
             metadata={
+                **_export_metadata(exports, table),
                 "rows_total": dg.MetadataValue.int(totals[table]),
                 "new_files": dg.MetadataValue.int(report.new_files),
                 "rows_landed": dg.MetadataValue.int(report.count("rows_landed")),

@@ -10,11 +10,39 @@ from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.defs.ingest.assets import raw_key
 from orchestration.errors import recorded_safely
-from orchestration.settings import WarehouseSettings
+from orchestration.settings import MonitoringSettings, WarehouseSettings
 
 PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
+STALE_HOURS = MonitoringSettings.from_env().stale_hours
 OUTPUTS_CHECK = "report_and_feeds"
 MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
+
+
+def _refresh_rows(context: dg.AssetExecutionContext, settings: WarehouseSettings, key) -> tuple[dict, list[dict]]:
+    """The rows of audit.refresh and audit.source_freshness: this run, its night, the nights before."""
+    from datetime import UTC, datetime
+
+    import duckdb
+
+    from ingest.redact import Redactor
+    from orchestration import history
+    from orchestration.alerts import trigger_of
+    from orchestration.monitor import facts_from, refresh_tables
+    from orchestration.settings import MonitoringSettings
+
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        facts = facts_from(con, settings.as_of_date, MonitoringSettings.from_env(), Redactor(con, key))
+    finally:
+        con.close()
+    record = context.instance.get_run_record_by_id(context.run.run_id)
+    start = record.start_time if record is not None else None
+    run = {
+        "run_id": context.run.run_id,
+        "trigger": trigger_of(context.run.tags),
+        "started_at": datetime.fromtimestamp(start, UTC).replace(tzinfo=None).isoformat() if start else None,
+    }
+    return refresh_tables(facts, run, history.read(settings.build_dir))
 
 
 @dg.asset(
@@ -22,9 +50,10 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
     deps=[*MART_KEYS, raw_key("load_ledger"), raw_key("quarantine")],
     group_name="publish",
     kinds={"duckdb"},
-    # Nightly at 02:00: a published file older than a day means a night was missed.
+    # Nightly at 02:00: a published file older than a day means a night was missed. Fails past
+    # TALENT_STALE_HOURS (default 30, what `talent status` exits 1 on), warns 4 hours before.
     freshness_policy=dg.FreshnessPolicy.time_window(
-        fail_window=timedelta(hours=30), warn_window=timedelta(hours=26)
+        fail_window=timedelta(hours=STALE_HOURS), warn_window=timedelta(hours=max(STALE_HOURS - 4, 1))
     ),
     description="The analysts' file: schemas `marts` and `audit` only, no personal data, DuckDB "
     "storage v1.5.0; swapped in with os.replace when the run's blocking checks have passed. Then, "
@@ -55,8 +84,10 @@ def published_warehouse(
     key = resolve_key(settings.key_file, create=False)  # ingest made sure there is one
     manifest = dbt_project().manifest_path
     with recorded_safely("publish"):
+        refresh, sources = _refresh_rows(context, settings, key)
         report = publish(
-            settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key, manifest
+            settings.build_db, settings.warehouse, context.run.run_id, settings.as_of_date, key, manifest,
+            refresh=refresh, sources=sources,
         )
     context.log.info(
         "published %s (%d tables, %d bytes, %d values redacted)",
