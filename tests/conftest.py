@@ -130,6 +130,7 @@ class Hook:
 SHARED_SESSION = {
     "tests/e2e/test_refresh_generated.py": "generated",
     "tests/e2e/test_scorecard_generated.py": "generated",
+    "tests/e2e/test_monitoring.py": "generated",
     "tests/e2e/test_published_outputs.py": "sample",
     "tests/e2e/test_browser.py": "sample",
 }
