@@ -124,26 +124,22 @@ class Hook:
 
 
 # --- two workers (`make test` runs pytest-xdist with --dist loadgroup) ---------------------------------
-# One test file is one unit of work, run whole by one worker (module fixtures are built once); files
-# sharing a session warehouse of tests/e2e/conftest.py are one unit, so it is built once. The longest
-# units are handed out first, so that the two workers finish together.
-SHARED_SESSION = {
-    "tests/e2e/test_refresh_generated.py": "generated",
-    "tests/e2e/test_scorecard_generated.py": "generated",
-    "tests/e2e/test_monitoring.py": "generated",
-    "tests/e2e/test_published_outputs.py": "sample",
-    "tests/e2e/test_browser.py": "sample",
-}
-LONGEST_FIRST = (
-    "tests/e2e/test_faults.py", "sample", "tests/e2e/test_hostile_landing.py", "generated",
-    "tests/e2e/test_bench_quick.py",
-)
+# One test file is one unit of work, run whole by one worker (its module fixtures are built once); the
+# files using a session warehouse of tests/e2e/conftest.py are one unit, so it is built once. The
+# longest units are handed out first, so that the two workers finish together.
+SESSION_WAREHOUSES = ("generated", "sample")
+LONGEST_FIRST = ("tests/e2e/test_faults.py", "sample", "tests/e2e/test_hostile_landing.py", "generated")
 
 
 def pytest_collection_modifyitems(config, items):
-    def unit(item) -> str:
+    unit_of: dict[str, str] = {}
+    for item in items:
         path = item.path.relative_to(config.rootpath).as_posix()
-        return SHARED_SESSION.get(path, path)
+        shared = next((f for f in SESSION_WAREHOUSES if f in getattr(item, "fixturenames", ())), None)
+        unit_of[path] = shared or unit_of.get(path, path)
+
+    def unit(item) -> str:
+        return unit_of[item.path.relative_to(config.rootpath).as_posix()]
 
     def rank(item) -> int:
         return LONGEST_FIRST.index(unit(item)) if unit(item) in LONGEST_FIRST else len(LONGEST_FIRST)
