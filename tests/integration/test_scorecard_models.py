@@ -25,6 +25,7 @@ from ingest.ledger import LEDGER_DDL, QUARANTINE_DDL
 from ingest.load import raw_columns
 from tests.conftest import LEDGER_14
 from tests.integration import dbt_runner
+from tests.support import failed_dbt_tests
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -706,12 +707,7 @@ SCORECARD_SUITES = (
     "raw_carriers",
     "raw_graduates",
     "mart_apprenticeship_annual",
-    "mart_training_level_mix",
-    "mart_carrier_compliance",
     "mart_new_carriers",
-    "mart_graduate_certificates",
-    "audit_unmatched_providers",
-    "mart_policy_scorecard",
 )
 
 
@@ -728,9 +724,31 @@ def test_expectation_suites_pass_on_the_build(built):
 
 
 def test_expectation_suites_catch_bad_rows(built, tmp_path):
-    """certified > graduates in raw, a share above 1 and an indicator missing from the scorecard."""
+    """A carrier established in 1800 and a region-wide apprenticeship row that is not its units' sum."""
     from expectations import run_suite
 
+    db_path, _ = built
+    copy = tmp_path / "bad.duckdb"
+    copy.write_bytes(db_path.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("update raw.carriers set established_year = 1800 where row_number = 2")
+        con.execute(
+            "update marts.mart_apprenticeship_annual set modern_person_times = modern_person_times + 1"
+            f" where region_code = '{REGION}' and year = 2024"
+        )
+        carriers = run_suite(con, "raw_carriers")
+        apprenticeship = run_suite(con, "mart_apprenticeship_annual")
+    assert [(f["frame"], f["columns"], f["unexpected_values"]) for f in carriers.failed] == [
+        ("rows", ["established_year"], [1800])
+    ]
+    [region] = apprenticeship.failed
+    assert (region["frame"], region["columns"]) == ("region_vs_units", ["modern_person_times", "units_modern_person_times"])
+    assert region["unexpected_rows"] == [{"year": 2024}]
+
+
+def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
+    """certified > graduates in raw, a share above 1 and an indicator missing from the scorecard: each
+    fails the dbt test that owns the rule (Great Expectations no longer checks them twice)."""
     db_path, _ = built
     copy = tmp_path / "bad.duckdb"
     copy.write_bytes(db_path.read_bytes())
@@ -742,18 +760,14 @@ def test_expectation_suites_catch_bad_rows(built, tmp_path):
             "update marts.mart_training_level_mix set advanced_plus_share = 1.5 where program = ?", [PROJ]
         )
         con.execute("delete from marts.mart_policy_scorecard where indicator_id = 'CERT-REWARD'")
-        graduates = run_suite(con, "raw_graduates")
-        levels = run_suite(con, "mart_training_level_mix")
-        card = run_suite(con, "mart_policy_scorecard")
-    assert [(f["frame"], f["expectation"]) for f in graduates.failed] == [
-        ("rows", "expect_column_pair_values_a_to_be_greater_than_b")
-    ]
-    assert ("rows", "expect_column_values_to_be_between") in [
-        (f["frame"], f["expectation"]) for f in levels.failed
-    ]
-    [missing] = card.failed
-    assert missing["frame"] == "latest_year_coverage"
-    assert missing["unexpected_rows"] == [{"indicator_id": "CERT-REWARD"}]
+    selected = ["stg_raw__graduates", "mart_training_level_mix", "assert_policy_scorecard_covers_every_indicator"]
+    result = run_dbt(["test", "--select", *selected], copy, tmp_path)
+    assert result.returncode == 1
+    assert failed_dbt_tests(tmp_path / "target") == {
+        ("stg_raw__graduates", "graduates_certified between 0 and graduates"),
+        ("mart_training_level_mix", "coalesce(advanced_plus_share between 0 and 1, person_times = 0)"),
+        (None, "assert_policy_scorecard_covers_every_indicator"),
+    }
 
 
 # --- talent scorecard ---------------------------------------------------------------------------------
