@@ -23,15 +23,26 @@ REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
 DBT = REPO / ".venv" / "bin" / "dbt"
 TEST_PII_KEY = PiiKey(b"test-key-not-secret", "environment")
+# The columns of raw.certifications in the order the hand-made rows of the tests give them.
+CERTIFICATION_COLUMNS = (
+    "load_id, source_file, file_name, export_date, row_number, certificate_no, person_key, gender, birth_date,"
+    " occupation_code, occupation_name, skill_level, level_rank, issue_date, assessor_name, assessor_type,"
+    " region_code, employer, employer_type, status"
+)
+# The ledger columns a hand-made ledger row gives (ingest adds file_mtime_ns and display_file).
+LEDGER_14 = (
+    "load_id, source, source_file, file_name, export_date, file_bytes, rows_landed, rows_loaded, "
+    "rows_quarantined, status, message, duplicate_of, run_id, loaded_at"
+)
 
 
 def raw_schema(build_db: Path, key: PiiKey = TEST_PII_KEY, restricted_db: Path | None = None):
     """A connection to a new (or existing) build database whose schema `raw` is the one ingest makes:
     every source of the contract, the ledger, the quarantine, the build metadata (key fingerprint).
-    The restricted store (attached as `restricted`) defaults to `restricted/` beside the build folder."""
+    The restricted store (attached as `restricted`) defaults to `restricted/` in the build folder."""
     from ingest.load import connect_build
 
-    restricted_db = restricted_db or build_db.parent.parent / "restricted" / "restricted.duckdb"
+    restricted_db = restricted_db or build_db.parent / "restricted" / "restricted.duckdb"
     return connect_build(build_db, restricted_db, key)
 
 
@@ -73,36 +84,46 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-def run_dbt(args: list[str], db_path: Path, work: Path, *, as_of: str, env: Mapping[str, str] | None = None):
-    """`dbt <args>` on `db_path`, with target and logs under `work`, as of `as_of`; never raises."""
+def dbt_command(
+    args: list[str], db_path: Path, target: Path, *, dbt_vars: Mapping[str, Any], env: Mapping[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `dbt <args>` on `db_path`, with its target folder and logs
+    under `target`: the one way the tests call dbt (see run_dbt and start_dbt)."""
     environment = {
         **os.environ,
         "TALENT_BUILD_DB": str(db_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(env or {}),
     }
+    command = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+        "--vars",
+        json.dumps(dict(dbt_vars)),
+    ]
+    return command, environment
+
+
+def run_dbt(args: list[str], db_path: Path, work: Path, *, as_of: str, env: Mapping[str, str] | None = None):
+    """`dbt <args>` on `db_path`, with target and logs under `work/target`, as of `as_of`; never raises."""
+    command, environment = dbt_command(args, db_path, work / "target", dbt_vars={"as_of_date": as_of}, env=env)
     return subprocess.run(
-        [
-            str(DBT),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--vars",
-            json.dumps({"as_of_date": as_of}),
-        ],
-        check=False,
-        cwd=DBT_PROJECT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        command, check=False, cwd=DBT_PROJECT, env=environment, capture_output=True, text=True, timeout=300
     )
+
+
+def start_dbt(args: list[str], db_path: Path, target: Path, *, dbt_vars: Mapping[str, Any], env=None, stdout=None):
+    """`dbt <args>` started in the background (a Popen); its output to `stdout`."""
+    command, environment = dbt_command(args, db_path, target, dbt_vars=dbt_vars, env=env)
+    return subprocess.Popen(command, cwd=DBT_PROJECT, env=environment, stdout=stdout, stderr=subprocess.STDOUT)
 
 
 def failed_dbt_tests(target: Path) -> set[tuple[str | None, str]]:

@@ -12,7 +12,6 @@ in what ingest writes shows here.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -21,11 +20,8 @@ import duckdb
 import pytest
 
 from ingest import contract
-from ingest.ledger import LEDGER_DDL, QUARANTINE_DDL
-from ingest.load import raw_columns
-from tests.conftest import LEDGER_14
-from tests.integration import dbt_runner
-from tests.support import failed_dbt_tests
+from tests import support
+from tests.support import LEDGER_14, failed_dbt_tests, insert, key, load_id, query, raw_schema
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -43,14 +39,6 @@ LEVELS = {0: "学徒工", 1: "初级工", 2: "中级工", 3: "高级工", 4: "�
 
 ENT, MOD, PROJ, RECYCLE = "企业新型学徒制", "现代学徒制", "项目制培训", "技能回炉"
 BASE, COLLEGE, PUBLIC = "高技能人才培训基地", "工匠学院", "公共实训基地"
-
-
-def key(person: str) -> str:
-    return hashlib.sha256(person.encode()).hexdigest()
-
-
-def load_id(source_file: str) -> str:
-    return hashlib.sha256(source_file.encode()).hexdigest()
 
 
 # fmt: off
@@ -243,26 +231,14 @@ def build_raw(db_path: Path) -> None:
         )
         for path, n in per_file.items()
     ]
-    with duckdb.connect(str(db_path)) as con:
-        con.execute("create schema raw")
-        con.execute(LEDGER_DDL)
-        con.execute(QUARANTINE_DDL)
+    with raw_schema(db_path) as con:  # every source of the contract, as ingest creates it
         con.executemany(f"insert into raw.load_ledger ({LEDGER_14}) values ({', '.join(['?'] * 14)})", ledger)
-        for source in contract.SOURCES.values():
-            columns = raw_columns(source)
-            con.execute(
-                f"create table raw.{source.name} ({', '.join(f'{c} {t}' for c, t in columns.items())})"
-            )
-            if rows.get(source.name):
-                names = list(rows[source.name][0])
-                con.executemany(
-                    f"insert into raw.{source.name} ({', '.join(names)}) values ({', '.join(['?'] * len(names))})",
-                    [[row[n] for n in names] for row in rows[source.name]],
-                )
+        for source, source_rows in rows.items():
+            insert(con, f"raw.{source}", source_rows)
 
 
 def run_dbt(args: list[str], db_path: Path, work: Path) -> subprocess.CompletedProcess:
-    return dbt_runner.run_dbt(args, db_path, work, as_of=AS_OF)
+    return support.run_dbt(args, db_path, work, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -277,11 +253,6 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return db_path, work
-
-
-def query(db_path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def by_key(rows: list[tuple], width: int) -> dict:

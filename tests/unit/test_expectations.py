@@ -17,8 +17,7 @@ import pytest
 
 from expectations import SUITES, SuiteResult, run_suite
 from expectations.spec import CONSTANTS, seed_rows
-from tests.conftest import LEDGER_14
-from tests.support import insert, lineage, raw_schema
+from tests.support import CERTIFICATION_COLUMNS, LEDGER_14, insert, lineage, raw_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION_CODE = "650000"
@@ -43,13 +42,6 @@ def _person_key(n: int) -> str:
 def _certificate_no(level_digit: int, serial: int) -> str:
     """Current format: Y and 21 digits, the 16th of which is the level digit."""
     return f"Y{serial:015d}{level_digit}{0:05d}"
-
-
-CERTIFICATION_COLUMNS = (
-    "load_id, source_file, file_name, export_date, row_number, certificate_no, person_key, gender, birth_date,"
-    " occupation_code, occupation_name, skill_level, level_rank, issue_date, assessor_name, assessor_type,"
-    " region_code, employer, employer_type, status"
-)
 
 
 def _fill_raw(con: duckdb.DuckDBPyConnection) -> None:
