@@ -60,9 +60,7 @@ CONSTANTS: dict[str, tuple[str, ...]] = {
     # Column names that would mean personal data got past ingest (English aliases and Chinese headers).
     "personal_columns": ("name", "id_number", "姓名", "公民身份号码", "身份证号", "身份证号码"),
     # ...and what an aggregate must not carry either: the pseudonymous key and the birth date.
-    "non_aggregate_columns": (
-        "name", "id_number", "姓名", "公民身份号码", "身份证号", "身份证号码", "person_key", "birth_date",
-    ),  # fmt: skip
+    "non_aggregate_columns": ("name", "id_number", "姓名", "公民身份号码", "身份证号", "身份证号码", "person_key", "birth_date"),
     "lineage_columns": ("load_id", "source_file", "file_name", "export_date", "row_number"),
     # Sources of the landing contract; each loads into raw.<source>, one row per loaded row.
     "reconciled_sources": ("certifications", "trainings", "competitions", "honours", "carriers", "graduates"),
