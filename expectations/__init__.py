@@ -1,6 +1,8 @@
 """Data-quality suites for the build database (Great Expectations on pandas frames pulled from DuckDB).
 
-Importing this package does not import Great Expectations; the first `run_suite` call does.
+The suites are data, one YAML file per suite in `expectations/suites/` (:mod:`expectations.spec`
+reads them); :mod:`expectations.runner` runs every one of them the same way. Importing this
+package does not import Great Expectations; the first `run_suite` call does.
 """
 
 from expectations.runner import SUITES, SuiteResult, SuiteSpec, run_suite

@@ -1,14 +1,15 @@
-"""Run a data-quality suite against the build database.
+"""Run a data-quality suite against the build database: the one runner of every suite.
 
-Each frame of a suite is pulled from DuckDB into pandas (via Arrow) and validated with an
+The suites are data (`expectations/suites/<suite>.yml`, read by :mod:`expectations.spec`). Each
+frame of a suite is pulled from DuckDB into pandas (via Arrow) and validated with an
 ephemeral Great Expectations context: one pandas datasource, one dataframe asset, one whole-dataframe
 batch definition, created once per process. GE's SQL datasource is not used (duckdb-engine does not
 work with SQLAlchemy 2.1).
 
 `SUITES` is the registry orchestration turns into asset checks: per suite, the tables it reads (the
 first is the table the suite is about), and whether a failure blocks publishing. The raw-layer
-suites can be given a run id: they then read only the rows that run loaded (the ledger knows
-them); the mart suites always read the whole mart.
+suites (`rows: this_run`) can be given a run id: they then read only the rows that run loaded (the
+ledger knows them); the mart suites always read the whole mart.
 
 Importing Great Expectations costs seconds (~8 s on a 2-core machine): `warm_up()` starts it in a
 background thread, and :mod:`expectations.worker` runs the suites in a process of its own that
@@ -21,198 +22,18 @@ import contextlib
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import duckdb
 
-from expectations import suites, suites_competitions, suites_scorecard
-from expectations.suites import Frame
+from expectations.spec import Frame, SuiteSpec, load_suites
 
 MAX_EXAMPLES = 5  # unexpected values and rows reported per failed expectation
 
 
-@dataclass(frozen=True)
-class SuiteSpec:
-    name: str
-    build: Callable[..., list[Frame]]
-    tables: tuple[str, ...]  # tables read; the first is the one the suite checks
-    blocking: bool  # a failure stops the publish step
-    description: str
-    # build(run_id) reads only the rows that run loaded; it finds them in raw.load_ledger, which is
-    # not listed in `tables` (the rows are chosen there, not checked; and listing it would make the
-    # blocking ledger check and these gate each other)
-    per_run: bool = False
-
-    def __call__(self, run_id: str | None = None) -> list[Frame]:
-        return self.build(run_id) if self.per_run else self.build()
-
-
-SUITES: dict[str, SuiteSpec] = {
-    spec.name: spec
-    for spec in (
-        SuiteSpec(
-            "raw_certifications",
-            suites.raw_certifications,
-            ("raw.certifications",),
-            per_run=True,
-            blocking=True,
-            description="raw certificates: no personal columns, keys, vocabularies, regions, dates",
-        ),
-        SuiteSpec(
-            "raw_certifications_advisory",
-            suites.raw_certifications_advisory,
-            ("raw.certifications",),
-            per_run=True,
-            blocking=False,
-            description="occupation-code format and certificate-number level digits (warnings)",
-        ),
-        SuiteSpec(
-            "ledger_reconciliation",
-            suites.ledger_reconciliation,
-            ("raw.load_ledger", "raw.quarantine", *(f"raw.{s}" for s in suites.RECONCILED_SOURCES)),
-            per_run=True,
-            blocking=True,
-            description="every landed row is loaded or quarantined; ledger, quarantine and raw agree",
-        ),
-        SuiteSpec(
-            "mart_high_skill_ratio",
-            suites.mart_high_skill_ratio,
-            ("marts.mart_high_skill_ratio",),
-            blocking=True,
-            description="ratios are shares, every unit on every date, region-wide = sum of units",
-        ),
-        SuiteSpec(
-            "mart_target_progress",
-            suites.mart_target_progress,
-            ("marts.mart_target_progress",),
-            blocking=True,
-            description="both ratio indicators for 650000 and every unit, status vocabulary, gap arithmetic",
-        ),
-        # the policy scorecard slice (expectations/suites_scorecard.py)
-        SuiteSpec(
-            "raw_trainings",
-            suites_scorecard.raw_trainings,
-            ("raw.trainings",),
-            per_run=True,
-            blocking=True,
-            description="raw trainings: no personal columns, keys, programmes, levels, statuses, regions",
-        ),
-        SuiteSpec(
-            "raw_carriers",
-            suites_scorecard.raw_carriers,
-            ("raw.carriers",),
-            per_run=True,
-            blocking=True,
-            description="raw carriers: no personal columns, keys, types, tiers, years, capacities, regions",
-        ),
-        SuiteSpec(
-            "raw_graduates",
-            suites_scorecard.raw_graduates,
-            ("raw.graduates",),
-            per_run=True,
-            blocking=True,
-            description="raw graduates: no personal columns, institution types, certified <= graduates, regions",
-        ),
-        SuiteSpec(
-            "mart_apprenticeship_annual",
-            suites_scorecard.mart_apprenticeship_annual,
-            ("marts.mart_apprenticeship_annual",),
-            blocking=True,
-            description="shares within 0-1, advanced+ <= all, statuses, region-wide = sum of units",
-        ),
-        SuiteSpec(
-            "mart_training_level_mix",
-            suites_scorecard.mart_training_level_mix,
-            ("marts.mart_training_level_mix",),
-            blocking=True,
-            description="shares within 0-1, level columns add up, programmes, statuses",
-        ),
-        SuiteSpec(
-            "mart_carrier_compliance",
-            suites_scorecard.mart_carrier_compliance,
-            ("marts.mart_carrier_compliance",),
-            blocking=True,
-            description="one row per carrier and year from establishment, shares within 0-1, statuses",
-        ),
-        SuiteSpec(
-            "mart_new_carriers",
-            suites_scorecard.mart_new_carriers,
-            ("marts.mart_new_carriers",),
-            blocking=True,
-            description="one row per year and carrier type, tiers add up, statuses",
-        ),
-        SuiteSpec(
-            "mart_graduate_certificates",
-            suites_scorecard.mart_graduate_certificates,
-            ("marts.mart_graduate_certificates",),
-            blocking=True,
-            description="certified <= graduates, rates within 0-1, statuses",
-        ),
-        SuiteSpec(
-            "audit_unmatched_providers",
-            suites_scorecard.audit_unmatched_providers,
-            ("marts.audit_unmatched_providers",),
-            blocking=True,
-            description="one row per year and unregistered provider, reasons, advanced+ <= all",
-        ),
-        SuiteSpec(
-            "mart_policy_scorecard",
-            suites_scorecard.mart_policy_scorecard,
-            ("marts.mart_policy_scorecard",),
-            blocking=True,
-            description="every indicator id of ref_policy_targets present for the latest year, shares within "
-            "0-1, status vocabulary",
-        ),
-        # the competitions and honours slice (expectations/suites_competitions.py)
-        SuiteSpec(
-            "raw_competitions",
-            suites_competitions.raw_competitions,
-            ("raw.competitions",),
-            per_run=True,
-            blocking=True,
-            description="raw competition results: no personal columns, keys, tiers, awards, years, regions",
-        ),
-        SuiteSpec(
-            "raw_honours",
-            suites_competitions.raw_honours,
-            ("raw.honours",),
-            per_run=True,
-            blocking=True,
-            description="raw honours: no personal columns, keys, honour types, years, regions",
-        ),
-        SuiteSpec(
-            "mart_competition_results",
-            suites_competitions.mart_competition_results,
-            ("marts.mart_competition_results",),
-            blocking=True,
-            description="no personal columns, tiers, award winners <= entrants <= entries, region = sum of units",
-        ),
-        SuiteSpec(
-            "mart_promotion_followup",
-            suites_competitions.mart_promotion_followup,
-            ("marts.mart_promotion_followup",),
-            blocking=True,
-            description="no personal columns, done + backlog = entitled, share arithmetic, region = sum of units",
-        ),
-        SuiteSpec(
-            "mart_title_eligibility",
-            suites_competitions.mart_title_eligibility,
-            ("marts.mart_title_eligibility",),
-            blocking=True,
-            description="no personal columns, grades and rules of the seed, newly <= eligible, region = sum of units",
-        ),
-        SuiteSpec(
-            "mart_certificate_rewards",
-            suites_competitions.mart_certificate_rewards,
-            ("marts.mart_certificate_rewards",),
-            blocking=True,
-            description="no personal columns, levels, persons <= certificates, region = sum of units",
-        ),
-    )
-}
+SUITES: dict[str, SuiteSpec] = load_suites()
 
 
 @dataclass(frozen=True)

@@ -82,12 +82,6 @@ def restricted_persons(restricted_db: Path):
     return con
 
 
-# The ledger columns a hand-made ledger row gives (ingest adds file_mtime_ns and display_file).
-LEDGER_14 = (
-    "load_id, source, source_file, file_name, export_date, file_bytes, rows_landed, rows_loaded, "
-    "rows_quarantined, status, message, duplicate_of, run_id, loaded_at"
-)
-
 
 class Hook:
     """A webhook receiver on 127.0.0.1: every POST body, parsed; answers with ``status``."""

@@ -22,14 +22,13 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-from ingest import contract, restricted
-from ingest.ledger import LEDGER_DDL, META_DDL, QUARANTINE_DDL
-from ingest.load import raw_columns
+from ingest import restricted
 from ingest.pii import PiiKey, PiiKeyMissing
 from orchestration.settings import WarehouseSettings
 from talent.export import HEADERS, ExportError, export_eligibility
-from tests.conftest import LEDGER_14, make_id
-from tests.integration import dbt_runner
+from tests import support
+from tests.conftest import make_id
+from tests.support import LEDGER_14, failed_dbt_tests, load_id, query, raw_schema
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
@@ -117,10 +116,6 @@ CERTIFICATE_ROWS = [
 NODES = ["+" + mart for mart in MY_MARTS] + ["stg_raw__load_ledger"]
 
 
-def load_id(source_file: str) -> str:
-    return hashlib.sha256(source_file.encode()).hexdigest()
-
-
 def _lineage(source: str, rows: list[tuple]) -> tuple[list[tuple], dict[str, int]]:
     """(load_id, source_file, file_name, export_date, row_number) per row, and rows per file."""
     out, per_file = [], {}
@@ -136,14 +131,8 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
     competitions, competition_files = _lineage("competitions", COMPETITION_ROWS)
     honours, honour_files = _lineage("honours", HONOUR_ROWS)
     certifications, certificate_files = _lineage("certifications", CERTIFICATE_ROWS)
-    with duckdb.connect(str(build_db)) as con:
-        con.execute("create schema raw")
-        for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL):
-            con.execute(ddl)
-        for source in contract.SOURCES.values():
-            cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
-            con.execute(f"create table raw.{source.name} ({cols})")
-        con.execute("insert into raw.build_meta values ('pii_key_fingerprint', ?)", [PII_KEY.fingerprint])
+    # every source of the contract as ingest creates it, and the restricted store attached
+    with raw_schema(build_db, PII_KEY, restricted_db) as con:
         con.executemany(
             "insert into raw.competitions (load_id, source_file, file_name, export_date, row_number,"
             " competition_name, tier, year, event, person_key, birth_date, award, region_code)"
@@ -188,10 +177,6 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
                      "loaded", None, None, "run-1", "2025-06-30 01:00:00")
                 )  # fmt: skip
         con.executemany(f"insert into raw.load_ledger ({LEDGER_14}) values ({', '.join(['?'] * 14)})", ledger)
-    restricted_db.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect() as con:
-        con.execute(f"attach '{restricted_db}' as restricted")
-        con.execute(restricted.DDL)
         persons = pa.table({
             "id_number": [id_number for _, id_number in PERSONS.values()],
             "name": [name for name, _ in PERSONS.values()],
@@ -204,7 +189,7 @@ def build_raw(build_db: Path, restricted_db: Path) -> None:
 
 
 def run_dbt(args: list[str], db_path: Path, work: Path) -> subprocess.CompletedProcess:
-    return dbt_runner.run_dbt(args, db_path, work, as_of=AS_OF)
+    return support.run_dbt(args, db_path, work, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -220,11 +205,6 @@ def built(tmp_path_factory) -> tuple[WarehouseSettings, Path]:
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return settings, work
-
-
-def query(db_path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def rule_texts() -> dict[str, str]:
@@ -620,25 +600,24 @@ def test_quality_suites_pass_on_the_build(built):
     ("suite", "sql", "failures"),
     [
         (
-            "mart_promotion_followup",
-            "update marts.mart_promotion_followup set backlog_persons = backlog_persons + 1 where year = 2024",
-            # done + backlog <> entitled on the unit row, and the region row no longer its sum
-            [("rows", "done_plus_backlog"), ("region_vs_units", "region_backlog_persons")],
-        ),
-        (
             "mart_title_eligibility",
             "alter table marts.mart_title_eligibility add column person_key varchar",
             [("no_personal_columns", "column_name")],
         ),
         (
+            "mart_competition_results",
+            "update marts.mart_competition_results set bronze_medallists = -1 where tier = '地州级'",
+            [("rows", "smallest_award_count")],
+        ),
+        (
             "mart_certificate_rewards",
-            "delete from marts.mart_certificate_rewards where region_code = '650000' and year = 2019",
-            [("region_vs_units", "region_certified_persons"), ("region_vs_units", "region_certificates")],
+            "update marts.mart_certificate_rewards set level_rank = 4 where skill_level = '高级工'",
+            [("rows", "skill_level")],
         ),
         (
             "raw_competitions",
-            "update raw.competitions set tier = '省级一类' where row_number = 2",
-            [("tiers_and_awards", "tier")],
+            "update raw.competitions set person_key = upper(person_key) where row_number = 2",
+            [("rows", "person_key")],
         ),
     ],
 )
@@ -655,3 +634,33 @@ def test_quality_suites_catch_bad_data(built, tmp_path, suite, sql, failures):
         result = run_suite(con, suite)
     assert not result.success
     assert [(f["frame"], f["columns"][0]) for f in result.failed] == failures
+
+
+def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
+    """done + backlog <> entitled, a region row that is not its units' sum and a tier outside the
+    contract: each fails the dbt test that owns the rule (Great Expectations no longer checks them twice)."""
+    import shutil
+
+    settings, _ = built
+    copy = tmp_path / "build.duckdb"
+    shutil.copy(settings.build_db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            f"update marts.mart_promotion_followup set backlog_persons = backlog_persons + 1"
+            f" where year = 2024 and region_code <> '{REGION}'"
+        )
+        con.execute(f"delete from marts.mart_certificate_rewards where region_code = '{REGION}' and year = 2019")
+        con.execute("update raw.competitions set tier = '省级一类' where row_number = 2")
+    selected = ["mart_promotion_followup", "mart_certificate_rewards", "stg_raw__competitions"]
+    PROMOTION_BALANCE = (
+        "done_persons + backlog_persons = entitled_persons and done_persons >= 0 and backlog_persons >= 0"
+    )
+    result = run_dbt(["test", "--select", *selected], copy, tmp_path)
+    assert result.returncode == 1
+    failed = failed_dbt_tests(tmp_path / "target")
+    assert {
+        ("mart_promotion_followup", PROMOTION_BALANCE),
+        ("mart_promotion_followup", "region_row_is_sum_of_units"),
+        ("mart_certificate_rewards", "region_row_is_sum_of_units"),
+        ("stg_raw__competitions", "accepted_values"),
+    } == failed, failed

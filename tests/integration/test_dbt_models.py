@@ -7,7 +7,6 @@ runs once for the module (`dbt build`, which seeds, runs, and runs every data an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from datetime import date
@@ -16,22 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import contract
-from ingest.load import raw_columns
-from tests.integration import dbt_runner
+from tests import support
+from tests.support import CERTIFICATION_COLUMNS, LEDGER_14, key, load_id, query, raw_schema
 
-REPO = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO / "dbt_project"
-DBT = REPO / ".venv" / "bin" / "dbt"
 AS_OF = "2025-06-30"
 
 REGION = "650000"
 N_UNITS = 26  # ref_prefectures: 14 prefectures + 12 region-administered cities
-from tests.conftest import LEDGER_14
-
-
-def key(person: str) -> str:
-    return hashlib.sha256(person.encode()).hexdigest()
 
 
 # person -> birth date. Ages on the as-of dates are what the bounds test.
@@ -106,28 +96,6 @@ EXPECTED_COUNTS = {
 AS_OF_DATES = ["2022-12-31", "2023-12-31", "2024-12-31", AS_OF]
 LOADED_AT = "2025-06-30 01:00:00"
 
-RAW_DDL = """
-create schema raw;
-create table raw.certifications (
-    load_id varchar, source_file varchar, file_name varchar, export_date date, row_number integer,
-    certificate_no varchar, person_key varchar, gender varchar, birth_date date,
-    occupation_code varchar, occupation_name varchar, skill_level varchar, level_rank integer,
-    issue_date date, assessor_name varchar, assessor_type varchar, region_code varchar,
-    employer varchar, employer_type varchar, status varchar
-);
-create table raw.load_ledger (
-    load_id varchar, source varchar, source_file varchar, file_name varchar, export_date date,
-    file_bytes bigint, rows_landed integer, rows_loaded integer, rows_quarantined integer,
-    status varchar, message varchar, duplicate_of varchar, run_id varchar, loaded_at timestamp,
-    file_mtime_ns bigint, display_file varchar
-);
-create table raw.quarantine (
-    load_id varchar, source varchar, source_file varchar, export_date date, row_number integer,
-    column_name varchar, reason varchar, value varchar, run_id varchar, quarantined_at timestamp
-);
-"""
-
-
 def build_raw(db_path: Path) -> None:
     """Write the hand-made raw schema into a new DuckDB file, lineage and ledger included."""
     certifications, rows_per_file = [], {}
@@ -168,23 +136,14 @@ def build_raw(db_path: Path) -> None:
             LOADED_AT,
         ),
     ]
-    with duckdb.connect(str(db_path)) as con:
-        con.execute(RAW_DDL)
-        # every other source of the contract, empty, as ingest creates it (models read them all)
-        for source in contract.SOURCES.values():
-            cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(source).items())
-            con.execute(f"create table if not exists raw.{source.name} ({cols})")
-        for table, rows in [
-            ("certifications", certifications),
-            ("load_ledger", ledger),
-            ("quarantine", quarantine),
+    with raw_schema(db_path) as con:  # every source of the contract, as ingest creates it
+        for table, columns, rows in [
+            ("certifications", CERTIFICATION_COLUMNS, certifications),
+            ("load_ledger", LEDGER_14, ledger),
+            ("quarantine", "", quarantine),
         ]:
-            columns = f" ({LEDGER_14})" if table == "load_ledger" else ""
+            columns = f" ({columns})" if columns else ""
             con.executemany(f"insert into raw.{table}{columns} values ({', '.join(['?'] * len(rows[0]))})", rows)
-
-
-def load_id(source_file: str) -> str:
-    return hashlib.sha256(source_file.encode()).hexdigest()
 
 
 def ledger_row(source_file: str, landed: int, loaded: int, status: str, same_bytes_as: str | None = None):
@@ -207,8 +166,8 @@ def ledger_row(source_file: str, landed: int, loaded: int, status: str, same_byt
     )
 
 
-def run_dbt(args: list[str], db_path: Path, work: Path) -> subprocess.CompletedProcess:
-    return dbt_runner.run_dbt(args, db_path, work, as_of=AS_OF)
+def run_dbt(args: list[str], db_path: Path, work: Path, **kwargs) -> subprocess.CompletedProcess:
+    return support.run_dbt(args, db_path, work, as_of=AS_OF, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -220,11 +179,6 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
     result = run_dbt(["build"], db_path, work)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return db_path, work
-
-
-def query(db_path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def test_every_node_passes_without_warnings(built):
@@ -378,7 +332,7 @@ def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path, 
         con.execute("update raw.certifications set birth_date = null where certificate_no = 'C02'")
         # ... and a new file, loaded after the last publish, with a good row
         con.execute(
-            f"insert into raw.certifications select '{load_id(new_file)}', '{new_file}', 'day.csv',"
+            f"insert into raw.certifications ({CERTIFICATION_COLUMNS}) select '{load_id(new_file)}', '{new_file}', 'day.csv',"
             " date '2025-07-01', 2, 'C99', person_key, gender, birth_date, occupation_code, occupation_name,"
             " skill_level, level_rank, issue_date, assessor_name, assessor_type, region_code, employer,"
             " employer_type, status from raw.certifications where certificate_no = 'C01' limit 1"

@@ -16,8 +16,6 @@ only, except after the last step, where the nightly `dbt build` runs every data 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -27,8 +25,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.dbt_runner import DBT, DBT_PROJECT
 from tests.integration.test_dbt_models import LEVELS, PERSONS, build_raw, key
+from tests.support import start_dbt
 
 AGES = {"min_age": 16, "max_age": 60}
 # incremental models: natural key -> compared without loaded_through (when each row was written)
@@ -276,33 +274,8 @@ def append(db_path: Path, landing: Landing) -> None:
 
 def dbt(args: list[str], db_path: Path, target: Path, as_of: str) -> subprocess.Popen:
     """Start dbt on a build database; the as-of date in the environment, as the orchestrator passes it."""
-    env = {
-        **os.environ,
-        "TALENT_BUILD_DB": str(db_path),
-        "TALENT_DBT_AS_OF_DATE": as_of,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
     log = open(target.with_suffix(".log"), "w")  # noqa: SIM115 - closed by finish()
-    process = subprocess.Popen(
-        [
-            str(DBT),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--vars",
-            json.dumps(AGES),
-        ],
-        cwd=DBT_PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_dbt(args, db_path, target, dbt_vars=AGES, env={"TALENT_DBT_AS_OF_DATE": as_of}, stdout=log)
     process.log = log  # type: ignore[attr-defined]
     process.log_path = target.with_suffix(".log")  # type: ignore[attr-defined]
     return process

@@ -1,8 +1,16 @@
-"""The Dagster graph as operators see it: keys, checks, job and schedule (a change shows in review)."""
+"""The Dagster graph as operators see it: keys, checks, job and schedule (a change shows in review).
+
+`test_the_whole_asset_graph_matches_its_snapshot` compares every asset key, check and dependency with
+the committed file `tests/unit/snapshots/asset_graph.txt`. After a deliberate change of the graph
+(a model, a check, a suite added or removed), regenerate it with one command and commit the diff:
+
+    UPDATE_SNAPSHOT=1 .venv/bin/pytest tests/unit/test_definitions.py -k snapshot
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +20,44 @@ from orchestration.definitions import defs
 from orchestration.defs.dbt.assets import dbt_build_args, dbt_env, dbt_target_path
 from orchestration.defs.dbt.invocation import nightly_exclusions
 from orchestration.settings import WarehouseSettings
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+
+
+def asset_graph_lines() -> list[str]:
+    """The graph as sorted lines: `asset A <- B` per dependency (`asset A` when it has none, with its
+    group), `check A: name [blocking|warn]` per check and `check A: name <- B` per additional dependency."""
+    graph = defs.resolve_asset_graph()
+    lines = []
+    for key in graph.get_all_asset_keys():
+        node, name = graph.get(key), key.to_user_string()
+        lines.append(f"asset {name} (group {node.group_name})")
+        lines += [f"asset {name} <- {parent.to_user_string()}" for parent in node.parent_keys]
+    for check in graph.asset_check_keys:
+        spec, where = graph.get_check_spec(check), f"check {check.asset_key.to_user_string()}: {check.name}"
+        lines.append(f"{where} [{'blocking' if spec.blocking else 'warn'}]")
+        lines += [f"{where} <- {dep.asset_key.to_user_string()}" for dep in spec.additional_deps]
+    return sorted(lines)
+
+
+def test_the_whole_asset_graph_matches_its_snapshot():
+    lines = asset_graph_lines()
+    if os.environ.get("UPDATE_SNAPSHOT") == "1":
+        SNAPSHOT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = SNAPSHOT.read_text(encoding="utf-8").splitlines()
+    added, removed = sorted(set(lines) - set(expected)), sorted(set(expected) - set(lines))
+    assert lines == expected, (
+        f"the asset graph changed: added {added[:20]}, removed {removed[:20]} (and maybe reordered). "
+        "If that is meant, regenerate the snapshot: UPDATE_SNAPSHOT=1 .venv/bin/pytest "
+        "tests/unit/test_definitions.py -k snapshot"
+    )
+
+
+def test_the_snapshot_names_every_suite_of_expectations_as_a_check():
+    text = SNAPSHOT.read_text(encoding="utf-8")
+    for suite, spec in SUITES.items():
+        table = spec.tables[0].replace(".", "/")
+        assert f"check {table}: ge_{suite} [{'blocking' if spec.blocking else 'warn'}]" in text
 
 
 def _keys():

@@ -21,7 +21,8 @@ from orchestration import history
 from orchestration.alerts import RunSummary, night_alert, send
 from orchestration.monitor import Published, facts_from, refresh_tables
 from orchestration.settings import MonitoringSettings, WarehouseSettings
-from tests.conftest import LEDGER_14, Hook, make_id, write_csv
+from tests.conftest import Hook, make_id, write_csv
+from tests.support import LEDGER_14
 
 AS_OF = date(2026, 6, 30)
 ID = make_id("650102", "19900501", "012")
