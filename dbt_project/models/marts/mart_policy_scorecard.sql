@@ -16,10 +16,8 @@ years as (
 ),
 
 region as (
-    select
-        code as region_code,
-        name as region_name
-    from {{ ref('ref_region') }}
+    select region_code, region_name from {{ ref('int_reporting_units') }}
+    where is_region_wide
 ),
 
 -- HS-RATIO-2027 / HS-RATIO-2035: the certification slice's progress mart, measured on its latest
