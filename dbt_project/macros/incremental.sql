@@ -58,3 +58,29 @@
         )
     )
 {%- endmacro %}
+
+{#
+    The body shared by the int_*_latest models: every column of a staging model, for the latest
+    landed version of each natural key, plus landed_versions (how many versions of the key landed).
+    Versions apply in the order of the source contract (export_date, file_name, source_file, row
+    number); later wins, which is how corrections, revocations and completions arrive.
+
+    In an incremental run of an incremental model only the keys occurring in files of
+    `source_name` loaded since the model's high-water mark are recomputed, from all their
+    versions; otherwise (a table, the first run, --full-refresh) every key.
+#}
+{% macro latest_version_per_key(staging_relation, source_name, key_columns) -%}
+    {%- set key = key_columns | join(', ') -%}
+    select
+        *,
+        count(*) over by_key as landed_versions
+    from {{ staging_relation }}
+    {%- if is_incremental() %}
+    where {{ key_in_files_loaded_since_last_run(staging_relation, source_name, key_columns) }}
+    {%- endif %}
+    window by_key as (partition by {{ key }})
+    qualify row_number() over (
+        partition by {{ key }}
+        order by export_date desc, file_name desc, source_file desc, source_row_number desc
+    ) = 1
+{%- endmacro %}

@@ -71,6 +71,57 @@ def test_asset_graph_has_ingest_dbt_and_publish_layers():
     assert "staging/stg_raw__certifications" in keys and "intermediate/int_certificates_latest" in keys
 
 
+MARTS = {
+    "audit_unmatched_providers",
+    "mart_apprenticeship_annual",
+    "mart_carrier_compliance",
+    "mart_certificate_rewards",
+    "mart_competition_results",
+    "mart_graduate_certificates",
+    "mart_high_skill_ratio",
+    "mart_new_carriers",
+    "mart_policy_scorecard",
+    "mart_promotion_followup",
+    "mart_target_progress",
+    "mart_title_eligibility",
+    "mart_training_level_mix",
+}
+SCORECARD_SLICES = {  # intermediate/int_scorecard__<slice> -> the mart it maps to scorecard rows
+    "headline_ratio": "mart_target_progress",
+    "apprenticeship": "mart_apprenticeship_annual",
+    "project_training": "mart_training_level_mix",
+    "carrier_compliance": "mart_carrier_compliance",
+    "new_carriers": "mart_new_carriers",
+    "graduate_certificates": "mart_graduate_certificates",
+    "competition_promotion": "mart_promotion_followup",
+    "title_direct": "mart_title_eligibility",
+    "certificate_rewards": "mart_certificate_rewards",
+}
+
+
+def test_mart_asset_keys_are_the_published_tables():
+    assert {k for k in _keys() if k.startswith("marts/")} == {f"marts/{m}" for m in MARTS}
+
+
+def test_the_scorecard_is_the_union_of_one_slice_asset_per_mart():
+    graph = defs.resolve_asset_graph()
+
+    def parents(key: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(key.split("/"))).parent_keys}
+
+    slices = {f"intermediate/int_scorecard__{s}" for s in SCORECARD_SLICES}
+    assert parents("marts/mart_policy_scorecard") == slices | {
+        "reference/ref_policy_targets",
+        "intermediate/int_scorecard_years",
+        "intermediate/int_reporting_units",
+    }
+    for name, mart in SCORECARD_SLICES.items():
+        assert f"marts/{mart}" in parents(f"intermediate/int_scorecard__{name}"), name
+    # the reporting units come from the two seeds and feed the marts that report per unit
+    assert parents("intermediate/int_reporting_units") == {"reference/ref_prefectures", "reference/ref_region"}
+    assert "intermediate/int_reporting_units" in parents("marts/mart_high_skill_ratio")
+
+
 def test_publish_waits_for_every_mart():
     graph = defs.resolve_asset_graph()
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["warehouse", "published"])).parent_keys}

@@ -3,20 +3,8 @@
 
 with
 
-carriers as (
-    select * from {{ ref('stg_raw__carriers') }}
-),
-
 latest as (
-    select
-        *,
-        count(*) over by_carrier as landed_versions
-    from carriers
-    window by_carrier as (partition by carrier_code)
-    qualify row_number() over (
-        partition by carrier_code
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_version_per_key(ref('stg_raw__carriers'), 'carriers', ['carrier_code']) }}
 ),
 
 final as (

@@ -20,23 +20,8 @@
 
 with
 
-certifications as (
-    select * from {{ ref('stg_raw__certifications') }}
-    {% if is_incremental() -%}
-    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__certifications'), 'certifications', ['certificate_no']) }}
-    {%- endif %}
-),
-
 latest as (
-    select
-        *,
-        count(*) over by_certificate as landed_versions
-    from certifications
-    window by_certificate as (partition by certificate_no)
-    qualify row_number() over (
-        partition by certificate_no
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_version_per_key(ref('stg_raw__certifications'), 'certifications', ['certificate_no']) }}
 ),
 
 final as (

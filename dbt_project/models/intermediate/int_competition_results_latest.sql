@@ -19,23 +19,8 @@
 
 with
 
-results as (
-    select * from {{ ref('stg_raw__competitions') }}
-    {% if is_incremental() -%}
-    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__competitions'), 'competitions', ['competition_name', 'year', 'event', 'person_key']) }}
-    {%- endif %}
-),
-
 latest as (
-    select
-        *,
-        count(*) over by_result as landed_versions
-    from results
-    window by_result as (partition by competition_name, year, event, person_key)
-    qualify row_number() over (
-        partition by competition_name, year, event, person_key
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_version_per_key(ref('stg_raw__competitions'), 'competitions', ['competition_name', 'year', 'event', 'person_key']) }}
 ),
 
 final as (

@@ -3,20 +3,8 @@
 
 with
 
-graduates as (
-    select * from {{ ref('stg_raw__graduates') }}
-),
-
 latest as (
-    select
-        *,
-        count(*) over by_institution_year as landed_versions
-    from graduates
-    window by_institution_year as (partition by institution, graduation_year)
-    qualify row_number() over (
-        partition by institution, graduation_year
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_version_per_key(ref('stg_raw__graduates'), 'graduates', ['institution', 'graduation_year']) }}
 ),
 
 final as (

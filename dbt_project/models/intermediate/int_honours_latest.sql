@@ -18,23 +18,8 @@
 
 with
 
-honours as (
-    select * from {{ ref('stg_raw__honours') }}
-    {% if is_incremental() -%}
-    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__honours'), 'honours', ['honour', 'year', 'person_key']) }}
-    {%- endif %}
-),
-
 latest as (
-    select
-        *,
-        count(*) over by_honour as landed_versions
-    from honours
-    window by_honour as (partition by honour, year, person_key)
-    qualify row_number() over (
-        partition by honour, year, person_key
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_version_per_key(ref('stg_raw__honours'), 'honours', ['honour', 'year', 'person_key']) }}
 ),
 
 final as (

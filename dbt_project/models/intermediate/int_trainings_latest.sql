@@ -19,23 +19,8 @@
 
 with
 
-trainings as (
-    select * from {{ ref('stg_raw__trainings') }}
-    {% if is_incremental() -%}
-    where {{ key_in_files_loaded_since_last_run(ref('stg_raw__trainings'), 'trainings', ['training_id']) }}
-    {%- endif %}
-),
-
 latest as (
-    select
-        *,
-        count(*) over by_training as landed_versions
-    from trainings
-    window by_training as (partition by training_id)
-    qualify row_number() over (
-        partition by training_id
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_version_per_key(ref('stg_raw__trainings'), 'trainings', ['training_id']) }}
 ),
 
 final as (

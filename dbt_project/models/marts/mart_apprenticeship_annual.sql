@@ -33,19 +33,7 @@ targets as (
 ),
 
 reporting_units as (
-    select
-        code as region_code,
-        name as region_name,
-        false as is_region_wide
-    from {{ ref('ref_prefectures') }}
-
-    union all
-
-    select
-        code as region_code,
-        name as region_name,
-        true as is_region_wide
-    from {{ ref('ref_region') }}
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 -- per unit, and (the grouping set without region_code) region-wide
@@ -63,7 +51,7 @@ counts as (
         count(*) as apprenticeship_person_times,
         count(*) filter (where is_advanced) as apprenticeship_advanced_person_times
     from trainings
-    group by grouping sets ((year, region_code), (year))
+    group by {{ per_unit_and_region_wide(['year']) }}
 ),
 
 joined as (

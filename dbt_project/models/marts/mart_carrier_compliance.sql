@@ -30,10 +30,8 @@ years as (
 ),
 
 prefectures as (
-    select
-        code as region_code,
-        name as region_name
-    from {{ ref('ref_prefectures') }}
+    select region_code, region_name from {{ ref('int_reporting_units') }}
+    where not is_region_wide
 ),
 
 targets as (

@@ -60,7 +60,7 @@ person_counts as (
         region_code,
         count(*) as certified_persons
     from person_years
-    group by grouping sets ((year, level_rank, region_code), (year, level_rank))
+    group by {{ per_unit_and_region_wide(['year', 'level_rank']) }}
 ),
 
 certificate_counts as (
@@ -71,7 +71,7 @@ certificate_counts as (
         region_code,
         count(*) as certificates
     from valid_certificates
-    group by grouping sets ((year, level_rank, region_code), (year, level_rank))
+    group by {{ per_unit_and_region_wide(['year', 'level_rank']) }}
 ),
 
 joined as (
@@ -90,33 +90,19 @@ joined as (
         and certificate_counts.region_code is not distinct from person_counts.region_code
 ),
 
-reporting_units as (
-    select code as region_code, name as region_name from {{ ref('ref_prefectures') }}
-    union all
-    select code as region_code, name as region_name from {{ ref('ref_region') }}
-),
-
-region as (
-    select code as region_code from {{ ref('ref_region') }}
-),
-
 skill_levels as (
     select * from {{ ref('ref_skill_levels') }}
 ),
 
 labelled as (
-    select
-        joined.* exclude (region_code),
-        case when joined.is_region_wide then region.region_code else joined.region_code end as region_code
-    from joined
-    cross join region
+    {{ with_reporting_unit('joined') }}
 ),
 
 final as (
     select
         cast(labelled.year as integer) as year,
         cast(labelled.region_code as varchar) as region_code,
-        cast(reporting_units.region_name as varchar) as region_name,
+        cast(labelled.region_name as varchar) as region_name,
         cast(skill_levels.skill_level as varchar) as skill_level,
         cast(labelled.level_rank as integer) as level_rank,
         cast(skill_levels.is_high_skilled as boolean) as is_high_skilled,
@@ -124,8 +110,6 @@ final as (
         cast(labelled.certified_persons as bigint) as certified_persons,
         cast(labelled.certificates as bigint) as certificates
     from labelled
-    inner join reporting_units
-        on labelled.region_code = reporting_units.region_code
     inner join skill_levels
         on labelled.level_rank = skill_levels.level_rank
 )

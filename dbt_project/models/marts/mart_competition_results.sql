@@ -15,16 +15,6 @@ results as (
     where results.year <= bounds.as_of_year
 ),
 
-reporting_units as (
-    select code as region_code, name as region_name from {{ ref('ref_prefectures') }}
-    union all
-    select code as region_code, name as region_name from {{ ref('ref_region') }}
-),
-
-region as (
-    select code as region_code from {{ ref('ref_region') }}
-),
-
 -- per unit, and (the grouping set without region_code) region-wide: a person counts once there
 counts as (
     select
@@ -43,15 +33,11 @@ counts as (
         count(distinct person_key) filter (where award = '二等奖') as second_prize_winners,
         count(distinct person_key) filter (where award = '三等奖') as third_prize_winners
     from results
-    group by grouping sets ((year, tier, region_code), (year, tier))
+    group by {{ per_unit_and_region_wide(['year', 'tier']) }}
 ),
 
 labelled as (
-    select
-        counts.* exclude (region_code),
-        case when counts.is_region_wide then region.region_code else counts.region_code end as region_code
-    from counts
-    cross join region
+    {{ with_reporting_unit('counts') }}
 ),
 
 final as (
@@ -59,7 +45,7 @@ final as (
         cast(labelled.year as integer) as year,
         cast(labelled.tier as varchar) as tier,
         cast(labelled.region_code as varchar) as region_code,
-        cast(reporting_units.region_name as varchar) as region_name,
+        cast(labelled.region_name as varchar) as region_name,
         cast(labelled.entries as bigint) as entries,
         cast(labelled.entrants as bigint) as entrants,
         cast(labelled.award_winners as bigint) as award_winners,
@@ -71,8 +57,6 @@ final as (
         cast(labelled.second_prize_winners as bigint) as second_prize_winners,
         cast(labelled.third_prize_winners as bigint) as third_prize_winners
     from labelled
-    inner join reporting_units
-        on labelled.region_code = reporting_units.region_code
 )
 
 select * from final

@@ -20,17 +20,13 @@ institution_types as (
 ),
 
 prefectures as (
-    select
-        code as region_code,
-        name as region_name
-    from {{ ref('ref_prefectures') }}
+    select region_code, region_name from {{ ref('int_reporting_units') }}
+    where not is_region_wide
 ),
 
 region as (
-    select
-        code as region_code,
-        name as region_name
-    from {{ ref('ref_region') }}
+    select region_code, region_name from {{ ref('int_reporting_units') }}
+    where is_region_wide
 ),
 
 target as (

@@ -17,19 +17,7 @@ as_of_dates as (
 ),
 
 reporting_units as (
-    select
-        code as region_code,
-        name as region_name,
-        false as is_region_wide
-    from {{ ref('ref_prefectures') }}
-
-    union all
-
-    select
-        code as region_code,
-        name as region_name,
-        true as is_region_wide
-    from {{ ref('ref_region') }}
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 -- per unit, and (the grouping set without region_code) region-wide
@@ -41,7 +29,7 @@ counts as (
         count(*) as skilled_persons,
         count(*) filter (where is_high_skilled) as high_skilled_persons
     from persons
-    group by grouping sets ((as_of_date, region_code), (as_of_date))
+    group by {{ per_unit_and_region_wide(['as_of_date']) }}
 ),
 
 unit_dates as (

@@ -22,13 +22,12 @@ competition_years as (
 ),
 
 reporting_units as (
-    select code as region_code, name as region_name from {{ ref('ref_prefectures') }}
-    union all
-    select code as region_code, name as region_name from {{ ref('ref_region') }}
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 region as (
-    select code as region_code from {{ ref('ref_region') }}
+    select region_code from reporting_units
+    where is_region_wide
 ),
 
 unit_counts as (

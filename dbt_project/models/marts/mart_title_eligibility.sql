@@ -10,16 +10,6 @@ titles as (
     where entitlement_type = 'title'
 ),
 
-reporting_units as (
-    select code as region_code, name as region_name from {{ ref('ref_prefectures') }}
-    union all
-    select code as region_code, name as region_name from {{ ref('ref_region') }}
-),
-
-region as (
-    select code as region_code from {{ ref('ref_region') }}
-),
-
 counts as (
     select
         year,
@@ -32,25 +22,18 @@ counts as (
         count(*) as eligible_persons,
         count(*) filter (where is_newly_entitled) as newly_eligible_persons
     from titles
-    group by grouping sets (
-        (year, indicator_id, title_grade, rule_id, rule_text, region_code),
-        (year, indicator_id, title_grade, rule_id, rule_text)
-    )
+    group by {{ per_unit_and_region_wide(['year', 'indicator_id', 'title_grade', 'rule_id', 'rule_text']) }}
 ),
 
 labelled as (
-    select
-        counts.* exclude (region_code),
-        case when counts.is_region_wide then region.region_code else counts.region_code end as region_code
-    from counts
-    cross join region
+    {{ with_reporting_unit('counts') }}
 ),
 
 final as (
     select
         cast(labelled.year as integer) as year,
         cast(labelled.region_code as varchar) as region_code,
-        cast(reporting_units.region_name as varchar) as region_name,
+        cast(labelled.region_name as varchar) as region_name,
         cast(labelled.indicator_id as varchar) as indicator_id,
         cast(labelled.title_grade as varchar) as title_grade,
         cast(labelled.rule_id as varchar) as rule_id,
@@ -58,8 +41,6 @@ final as (
         cast(labelled.eligible_persons as bigint) as eligible_persons,
         cast(labelled.newly_eligible_persons as bigint) as newly_eligible_persons
     from labelled
-    inner join reporting_units
-        on labelled.region_code = reporting_units.region_code
 )
 
 select * from final

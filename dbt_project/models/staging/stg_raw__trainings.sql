@@ -9,12 +9,7 @@ source as (
 
 renamed as (
     select
-        -- lineage
-        cast(load_id as varchar) as load_id,
-        cast(source_file as varchar) as source_file,
-        cast(file_name as varchar) as file_name,
-        cast(export_date as date) as export_date,
-        cast(row_number as integer) as source_row_number,
+        {{ lineage_columns() }},
 
         -- enrolment
         cast(training_id as varchar) as training_id,
