@@ -7,19 +7,9 @@ source as (
     select * from {{ source('raw', 'carriers') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__carriers.yml
 renamed as (
-    select
-        {{ lineage_columns() }},
-
-        -- carrier
-        cast(carrier_code as varchar) as carrier_code,
-        cast(carrier_name as varchar) as carrier_name,
-        cast(carrier_type as varchar) as carrier_type,
-        cast(carrier_tier as varchar) as carrier_tier,
-        cast(region_code as varchar) as region_code,
-        cast(established_year as integer) as established_year,
-        cast(planned_capacity as bigint) as planned_capacity
-    from source
+    {{ cast_to_contract('source', {'source_row_number': 'row_number'}) }}
 ),
 
 final as (

@@ -7,27 +7,9 @@ source as (
     select * from {{ source('raw', 'certifications') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__certifications.yml
 renamed as (
-    select
-        {{ lineage_columns() }},
-
-        -- certificate
-        cast(certificate_no as varchar) as certificate_no,
-        cast(person_key as varchar) as person_key,
-        cast(gender as varchar) as gender,
-        cast(birth_date as date) as birth_date,
-        cast(occupation_code as varchar) as occupation_code,
-        cast(occupation_name as varchar) as occupation_name,
-        cast(skill_level as varchar) as skill_level,
-        cast(level_rank as integer) as level_rank,
-        cast(issue_date as date) as issue_date,
-        cast(assessor_name as varchar) as assessor_name,
-        cast(assessor_type as varchar) as assessor_type,
-        cast(region_code as varchar) as region_code,
-        cast(employer as varchar) as employer,
-        cast(employer_type as varchar) as employer_type,
-        cast(status as varchar) as status
-    from source
+    {{ cast_to_contract('source', {'source_row_number': 'row_number'}) }}
 ),
 
 final as (

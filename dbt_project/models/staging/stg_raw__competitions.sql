@@ -7,20 +7,9 @@ source as (
     select * from {{ source('raw', 'competitions') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__competitions.yml
 renamed as (
-    select
-        {{ lineage_columns() }},
-
-        -- result
-        cast(competition_name as varchar) as competition_name,
-        cast(tier as varchar) as tier,
-        cast(year as integer) as year,
-        cast(event as varchar) as event,
-        cast(person_key as varchar) as person_key,
-        cast(birth_date as date) as birth_date,
-        cast(award as varchar) as award,
-        cast(region_code as varchar) as region_code
-    from source
+    {{ cast_to_contract('source', {'source_row_number': 'row_number'}) }}
 ),
 
 final as (

@@ -7,18 +7,9 @@ source as (
     select * from {{ source('raw', 'graduates') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__graduates.yml
 renamed as (
-    select
-        {{ lineage_columns() }},
-
-        -- institution and graduation year
-        cast(institution as varchar) as institution,
-        cast(institution_type as varchar) as institution_type,
-        cast(year as integer) as graduation_year,
-        cast(graduates as bigint) as graduates,
-        cast(graduates_certified as bigint) as graduates_certified,
-        cast(region_code as varchar) as region_code
-    from source
+    {{ cast_to_contract('source', {'source_row_number': 'row_number', 'graduation_year': 'year'}) }}
 ),
 
 final as (

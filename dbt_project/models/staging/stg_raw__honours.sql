@@ -7,17 +7,9 @@ source as (
     select * from {{ source('raw', 'honours') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__honours.yml
 renamed as (
-    select
-        {{ lineage_columns() }},
-
-        -- honour
-        cast(honour as varchar) as honour,
-        cast(year as integer) as year,
-        cast(person_key as varchar) as person_key,
-        cast(birth_date as date) as birth_date,
-        cast(region_code as varchar) as region_code
-    from source
+    {{ cast_to_contract('source', {'source_row_number': 'row_number'}) }}
 ),
 
 final as (

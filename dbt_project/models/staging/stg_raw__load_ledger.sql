@@ -6,24 +6,9 @@ source as (
     select * from {{ source('raw', 'load_ledger') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__load_ledger.yml
 renamed as (
-    select
-        cast(load_id as varchar) as load_id,
-        cast(source as varchar) as source,
-        cast(source_file as varchar) as source_file,
-        cast(file_name as varchar) as file_name,
-        cast(export_date as date) as export_date,
-        cast(file_bytes as bigint) as file_bytes,
-        cast(rows_landed as bigint) as rows_landed,
-        cast(rows_loaded as bigint) as rows_loaded,
-        cast(rows_quarantined as bigint) as rows_quarantined,
-        cast(status as varchar) as status,
-        cast(message as varchar) as message,
-        cast(duplicate_of as varchar) as duplicate_of,
-        cast(run_id as varchar) as run_id,
-        cast(loaded_at as timestamp) as loaded_at,
-        cast(display_file as varchar) as display_file
-    from source
+    {{ cast_to_contract('source') }}
 ),
 
 final as (

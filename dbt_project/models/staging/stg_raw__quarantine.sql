@@ -6,19 +6,9 @@ source as (
     select * from {{ source('raw', 'quarantine') }}
 ),
 
+-- the columns, their order and types are those of stg_raw__quarantine.yml
 renamed as (
-    select
-        cast(load_id as varchar) as load_id,
-        cast(source as varchar) as source,
-        cast(source_file as varchar) as source_file,
-        cast(export_date as date) as export_date,
-        cast(row_number as integer) as source_row_number,
-        cast(column_name as varchar) as column_name,
-        cast(reason as varchar) as reason,
-        cast(value as varchar) as value,
-        cast(run_id as varchar) as run_id,
-        cast(quarantined_at as timestamp) as quarantined_at
-    from source
+    {{ cast_to_contract('source', {'source_row_number': 'row_number'}) }}
 ),
 
 final as (
