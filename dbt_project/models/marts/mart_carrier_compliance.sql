@@ -119,38 +119,23 @@ assessed as (
     from carrier_years
 ),
 
-final as (
+with_shares as (
     select
-        cast(assessed.carrier_code as varchar) as carrier_code,
-        cast(assessed.carrier_name as varchar) as carrier_name,
-        cast(assessed.carrier_type as varchar) as carrier_type,
-        cast(assessed.carrier_tier as varchar) as carrier_tier,
-        cast(assessed.region_code as varchar) as region_code,
-        cast(prefectures.region_name as varchar) as region_name,
-        cast(assessed.established_year as integer) as established_year,
-        cast(assessed.planned_capacity as bigint) as planned_capacity,
-        cast(assessed.year as integer) as year,
-        cast(assessed.indicator_id as varchar) as indicator_id,
-        cast(assessed.person_times as bigint) as person_times,
-        cast(assessed.advanced_plus_person_times as bigint) as advanced_plus_person_times,
-        cast(assessed.advanced_plus_person_times / nullif(assessed.person_times, 0) as double)
-            as advanced_plus_share,
-        cast(assessed.actual_value as double) as actual_value,
-        cast(assessed.target_value as double) as target_value,
-        cast(assessed.comparator as varchar) as comparator,
-        cast(assessed.is_year_complete as boolean) as is_year_complete,
-        cast(assessed.status as varchar) as status,
-        cast(
-            case
-                when assessed.indicator_id = 'BASE-ADVANCED'
-                    then assessed.advanced_plus_person_times / nullif(assessed.planned_capacity, 0)
-            end
-            as double
-        ) as advanced_plus_share_of_capacity,
-        cast(assessed.status_by_capacity as varchar) as status_by_capacity
+        assessed.*,
+        prefectures.region_name,
+        assessed.advanced_plus_person_times / nullif(assessed.person_times, 0) as advanced_plus_share,
+        case
+            when assessed.indicator_id = 'BASE-ADVANCED'
+                then assessed.advanced_plus_person_times / nullif(assessed.planned_capacity, 0)
+        end as advanced_plus_share_of_capacity
     from assessed
     left join prefectures
         on assessed.region_code = prefectures.region_code
+),
+
+-- the columns of mart_carrier_compliance.yml, in its order and types
+final as (
+    {{ cast_to_contract('with_shares') }}
 )
 
 select * from final

@@ -40,23 +40,9 @@ labelled as (
     {{ with_reporting_unit('counts') }}
 ),
 
+-- the columns of mart_competition_results.yml, in its order and types
 final as (
-    select
-        cast(labelled.year as integer) as year,
-        cast(labelled.tier as varchar) as tier,
-        cast(labelled.region_code as varchar) as region_code,
-        cast(labelled.region_name as varchar) as region_name,
-        cast(labelled.entries as bigint) as entries,
-        cast(labelled.entrants as bigint) as entrants,
-        cast(labelled.award_winners as bigint) as award_winners,
-        cast(labelled.gold_medallists as bigint) as gold_medallists,
-        cast(labelled.silver_medallists as bigint) as silver_medallists,
-        cast(labelled.bronze_medallists as bigint) as bronze_medallists,
-        cast(labelled.merit_award_winners as bigint) as merit_award_winners,
-        cast(labelled.first_prize_winners as bigint) as first_prize_winners,
-        cast(labelled.second_prize_winners as bigint) as second_prize_winners,
-        cast(labelled.third_prize_winners as bigint) as third_prize_winners
-    from labelled
+    {{ cast_to_contract('labelled') }}
 )
 
 select * from final

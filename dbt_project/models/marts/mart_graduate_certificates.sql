@@ -131,29 +131,15 @@ assessed as (
         target.comparator,
         case when unioned.counts_for_grad_cert_rate then
             {{ yearly_target_status('unioned.graduates > 0', rate_reached, rate_reached, 'true', 'false') }}
-        end as status
+        end as status,
+        unioned.graduates_certified / nullif(unioned.graduates, 0) as certificate_rate
     from unioned
     cross join target
 ),
 
+-- the columns of mart_graduate_certificates.yml, in its order and types
 final as (
-    select
-        cast(year as integer) as year,
-        cast(unit_type as varchar) as unit_type,
-        cast(unit_code as varchar) as unit_code,
-        cast(unit_name as varchar) as unit_name,
-        cast(institution_type as varchar) as institution_type,
-        cast(region_code as varchar) as region_code,
-        cast(region_name as varchar) as region_name,
-        cast(counts_for_grad_cert_rate as boolean) as counts_for_grad_cert_rate,
-        cast(institutions as bigint) as institutions,
-        cast(graduates as bigint) as graduates,
-        cast(graduates_certified as bigint) as graduates_certified,
-        cast(graduates_certified / nullif(graduates, 0) as double) as certificate_rate,
-        cast(target_value as double) as target_value,
-        cast(comparator as varchar) as comparator,
-        cast(status as varchar) as status
-    from assessed
+    {{ cast_to_contract('assessed') }}
 )
 
 select * from final

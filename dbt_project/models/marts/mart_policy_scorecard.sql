@@ -89,33 +89,25 @@ scored as (
     select * from unmeasured_rows
 ),
 
-final as (
+-- each row with its indicator's names, section number and target
+with_targets as (
     select
-        cast({{ as_of_date_literal() }} as date) as as_of_date,
-        cast(scored.indicator_id as varchar) as indicator_id,
-        cast(targets.indicator_name_zh as varchar) as indicator_name_zh,
-        cast(targets.indicator_name_en as varchar) as indicator_name_en,
-        cast(targets.seed_section as varchar) as seed_section,
-        cast(coalesce(try_cast(regexp_extract(targets.seed_section, '措施([0-9]+)', 1) as integer), 0) as integer)
-            as section_number,
-        cast(scored.year as integer) as year,
-        cast(scored.unit_type as varchar) as unit_type,
-        cast(scored.unit_code as varchar) as unit_code,
-        cast(scored.unit_name as varchar) as unit_name,
-        cast(scored.region_code as varchar) as region_code,
-        cast(scored.numerator as bigint) as numerator,
-        cast(scored.denominator as bigint) as denominator,
-        cast(scored.actual_value as double) as actual_value,
-        cast(targets.target_value as double) as target_value,
-        cast(targets.target_unit as varchar) as target_unit,
-        cast(targets.comparator as varchar) as comparator,
-        cast(scored.is_year_complete as boolean) as is_year_complete,
-        cast(scored.status as varchar) as status,
-        cast(scored.source_model as varchar) as source_model,
-        cast(scored.note as varchar) as note
+        scored.*,
+        targets.indicator_name_zh,
+        targets.indicator_name_en,
+        targets.seed_section,
+        coalesce(try_cast(regexp_extract(targets.seed_section, '措施([0-9]+)', 1) as integer), 0) as section_number,
+        targets.target_value,
+        targets.target_unit,
+        targets.comparator
     from scored
     inner join targets
         on scored.indicator_id = targets.indicator_id
+),
+
+-- the columns of mart_policy_scorecard.yml, in its order and types
+final as (
+    {{ cast_to_contract('with_targets', {'as_of_date': as_of_date_literal()}) }}
 )
 
 select * from final

@@ -29,18 +29,9 @@ labelled as (
     {{ with_reporting_unit('counts') }}
 ),
 
+-- the columns of mart_title_eligibility.yml, in its order and types
 final as (
-    select
-        cast(labelled.year as integer) as year,
-        cast(labelled.region_code as varchar) as region_code,
-        cast(labelled.region_name as varchar) as region_name,
-        cast(labelled.indicator_id as varchar) as indicator_id,
-        cast(labelled.title_grade as varchar) as title_grade,
-        cast(labelled.rule_id as varchar) as rule_id,
-        cast(labelled.rule_text as varchar) as rule_text,
-        cast(labelled.eligible_persons as bigint) as eligible_persons,
-        cast(labelled.newly_eligible_persons as bigint) as newly_eligible_persons
-    from labelled
+    {{ cast_to_contract('labelled') }}
 )
 
 select * from final
