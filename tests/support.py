@@ -129,9 +129,15 @@ def start_dbt(args: list[str], db_path: Path, target: Path, *, dbt_vars: Mapping
 def failed_dbt_tests(target: Path) -> set[tuple[str | None, str]]:
     """The tests a dbt invocation failed: (model, expression) for expression_is_true tests, (model,
     test name) for other generic tests, (None, name) for singular ones."""
+    return set(dbt_test_failures(target))
+
+
+def dbt_test_failures(target: Path) -> dict[tuple[str | None, str], int]:
+    """The failing rows of each test a dbt invocation failed, keyed as in failed_dbt_tests (the
+    counts of two failed tests with the same key add up)."""
     results = json.loads((target / "run_results.json").read_text())["results"]
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
-    failed = set()
+    failed: dict[tuple[str | None, str], int] = {}
     for result in results:
         if result["status"] != "fail":
             continue
@@ -139,7 +145,8 @@ def failed_dbt_tests(target: Path) -> set[tuple[str | None, str]]:
         metadata = node.get("test_metadata") or {}
         model = (node.get("attached_node") or "").split(".")[-1] or None
         if metadata.get("name") == "expression_is_true":
-            failed.add((model, metadata["kwargs"]["expression"].strip()))
+            test = (model, metadata["kwargs"]["expression"].strip())
         else:
-            failed.add((model, metadata.get("name") or node["name"]))
+            test = (model, metadata.get("name") or node["name"])
+        failed[test] = failed.get(test, 0) + result["failures"]
     return failed

@@ -605,16 +605,6 @@ def test_quality_suites_pass_on_the_build(built):
             [("no_personal_columns", "column_name")],
         ),
         (
-            "mart_competition_results",
-            "update marts.mart_competition_results set bronze_medallists = -1 where tier = '地州级'",
-            [("rows", "smallest_award_count")],
-        ),
-        (
-            "mart_certificate_rewards",
-            "update marts.mart_certificate_rewards set level_rank = 4 where skill_level = '高级工'",
-            [("rows", "skill_level")],
-        ),
-        (
             "raw_competitions",
             "update raw.competitions set person_key = upper(person_key) where row_number = 2",
             [("rows", "person_key")],
@@ -637,8 +627,10 @@ def test_quality_suites_catch_bad_data(built, tmp_path, suite, sql, failures):
 
 
 def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
-    """done + backlog <> entitled, a region row that is not its units' sum and a tier outside the
-    contract: each fails the dbt test that owns the rule (Great Expectations no longer checks them twice)."""
+    """done + backlog <> entitled, a region row that is not its units' sum, a tier outside the
+    contract, a negative award count, a level name that is not its rank's and a title row under a
+    rule of another indicator: each fails the dbt test that owns the rule (Great Expectations keeps
+    only the scan for personal columns of these marts)."""
     import shutil
 
     settings, _ = built
@@ -651,7 +643,25 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
         )
         con.execute(f"delete from marts.mart_certificate_rewards where region_code = '{REGION}' and year = 2019")
         con.execute("update raw.competitions set tier = '省级一类' where row_number = 2")
-    selected = ["mart_promotion_followup", "mart_certificate_rewards", "stg_raw__competitions"]
+        con.execute("update marts.mart_competition_results set bronze_medallists = -1 where tier = '地州级'")
+        # 高级工 is rank 3 in ref_skill_levels, 技师 rank 4
+        con.execute("update marts.mart_certificate_rewards set skill_level = '技师' where level_rank = 3")
+        # M14-WSC-G is a rule of ref_entitlement_rules, but of COMPETITION-PROMOTION, not a title rule
+        con.execute(
+            "update marts.mart_title_eligibility set rule_id = 'M14-WSC-G'"
+            " where rule_id = (select min(rule_id) from marts.mart_title_eligibility)"
+        )
+    selected = [
+        "mart_promotion_followup",
+        "mart_certificate_rewards",
+        "stg_raw__competitions",
+        "mart_competition_results",
+        "mart_title_eligibility",
+    ]
+    AWARDS_NOT_NEGATIVE = (
+        "least(award_winners, gold_medallists, silver_medallists, bronze_medallists, merit_award_winners,"
+        " first_prize_winners, second_prize_winners, third_prize_winners) >= 0"
+    )
     PROMOTION_BALANCE = (
         "done_persons + backlog_persons = entitled_persons and done_persons >= 0 and backlog_persons >= 0"
     )
@@ -663,4 +673,7 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
         ("mart_promotion_followup", "region_row_is_sum_of_units"),
         ("mart_certificate_rewards", "region_row_is_sum_of_units"),
         ("stg_raw__competitions", "accepted_values"),
+        ("mart_competition_results", AWARDS_NOT_NEGATIVE),
+        ("mart_certificate_rewards", "values_in_reference"),
+        ("mart_title_eligibility", "values_in_reference"),
     } == failed, failed

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from tests import support
-from tests.support import CERTIFICATION_COLUMNS, LEDGER_14, key, load_id, query, raw_schema
+from tests.support import CERTIFICATION_COLUMNS, LEDGER_14, dbt_test_failures, key, load_id, query, raw_schema
 
 AS_OF = "2025-06-30"
 
@@ -319,6 +319,48 @@ def test_target_progress_trend(built):
     assert trend == pytest.approx((1 / 3 - 1 / 2) / 2 * 100)
     assert projected == 0.0  # 0.25 - 0.083 x 10.5 years, clamped at 0
     assert gap == pytest.approx(5.0)
+
+
+RATIO_ARITHMETIC = (
+    "coalesce(abs(high_skill_ratio - high_skilled_persons / nullif(skilled_persons, 0)) <= 0.000050001, true)"
+)
+GAP_ARITHMETIC = "coalesce(abs(gap_pp - 100 * (target_ratio - latest_ratio)) <= 0.050000001, true)"
+
+
+def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
+    """Each rule on the rows of mart_high_skill_ratio and mart_target_progress fails its dbt test
+    on a spoiled copy of the build, on exactly the rows spoiled; rounding within the tolerances
+    (a ratio to 4 places, gap_pp to 1) passes."""
+    db_path, _ = built
+    copy = tmp_path / "build.duckdb"
+    copy.write_bytes(db_path.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        at = f"as_of_date = '{AS_OF}'"
+        # the region's 4 of 8 is 0.5, not 0.45; 乌鲁木齐's 0.25 within the rounding tolerance
+        con.execute(f"update marts.mart_high_skill_ratio set high_skill_ratio = 0.45 where {at} and region_code = '{REGION}'")
+        con.execute(f"update marts.mart_high_skill_ratio set high_skill_ratio = 0.25004 where {at} and region_code = '650100'")
+        progress = "update marts.mart_target_progress set {} where indicator_id = '{}' and region_code = '{}'"
+        con.execute(progress.format("gap_pp = -gap_pp", "HS-RATIO-2027", REGION))  # -25 pp, not +25
+        con.execute(progress.format("gap_pp = gap_pp + 0.04", "HS-RATIO-2035", "650100"))  # rounded: passes
+        con.execute(progress.format("target_year = 2030", "HS-RATIO-2035", REGION))  # not the seed's year
+        con.execute(progress.format("region_code = '659999'", "HS-RATIO-2035", "659001"))  # no such unit
+        # a gap without a ratio (both units without skilled persons)
+        con.execute(progress.format("gap_pp = 0", "HS-RATIO-2027", "659002"))
+        con.execute(progress.format("gap_pp = 0", "HS-RATIO-2035", "659002"))
+        [(no_data,)] = con.execute(
+            "select count(*) from marts.mart_target_progress where region_code = '659002' and latest_ratio is null"
+        ).fetchall()
+        assert no_data == 2
+    result = run_dbt(["test", "--select", "mart_high_skill_ratio", "mart_target_progress"], copy, tmp_path)
+    assert result.returncode == 1
+    assert dbt_test_failures(tmp_path / "target") == {
+        ("mart_high_skill_ratio", RATIO_ARITHMETIC): 1,
+        ("mart_target_progress", GAP_ARITHMETIC): 1,
+        ("mart_target_progress", "(gap_pp is null) = (latest_ratio is null)"): 2,
+        ("mart_target_progress", "values_in_reference"): 1,  # the tuple (HS-RATIO-2035, 2030, 0.3)
+        ("mart_target_progress", "relationships"): 1,  # region_code 659999
+        (None, "assert_target_progress_covers_every_target_and_unit"): 1,  # (HS-RATIO-2035, 659001)
+    }
 
 
 def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path, monkeypatch):

@@ -682,13 +682,7 @@ def test_scorecard_notes_name_the_interpretations(built):
 
 # --- Great Expectations ------------------------------------------------------------------------------
 
-SCORECARD_SUITES = (
-    "raw_trainings",
-    "raw_carriers",
-    "raw_graduates",
-    "mart_apprenticeship_annual",
-    "mart_new_carriers",
-)
+SCORECARD_SUITES = ("raw_trainings", "raw_carriers", "raw_graduates")
 
 
 def test_expectation_suites_pass_on_the_build(built):
@@ -704,7 +698,7 @@ def test_expectation_suites_pass_on_the_build(built):
 
 
 def test_expectation_suites_catch_bad_rows(built, tmp_path):
-    """A carrier established in 1800 and a region-wide apprenticeship row that is not its units' sum."""
+    """A carrier established in 1800."""
     from expectations import run_suite
 
     db_path, _ = built
@@ -712,23 +706,22 @@ def test_expectation_suites_catch_bad_rows(built, tmp_path):
     copy.write_bytes(db_path.read_bytes())
     with duckdb.connect(str(copy)) as con:
         con.execute("update raw.carriers set established_year = 1800 where row_number = 2")
-        con.execute(
-            "update marts.mart_apprenticeship_annual set modern_person_times = modern_person_times + 1"
-            f" where region_code = '{REGION}' and year = 2024"
-        )
         carriers = run_suite(con, "raw_carriers")
-        apprenticeship = run_suite(con, "mart_apprenticeship_annual")
     assert [(f["frame"], f["columns"], f["unexpected_values"]) for f in carriers.failed] == [
         ("rows", ["established_year"], [1800])
     ]
-    [region] = apprenticeship.failed
-    assert (region["frame"], region["columns"]) == ("region_vs_units", ["modern_person_times", "units_modern_person_times"])
-    assert region["unexpected_rows"] == [{"year": 2024}]
+
+
+APPRENTICESHIP_SHARES = (
+    "coalesce(enterprise_advanced_share between 0 and 1, true) and coalesce(modern_advanced_share between 0 and 1, true)"
+)
 
 
 def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
-    """certified > graduates in raw, a share above 1 and an indicator missing from the scorecard: each
-    fails the dbt test that owns the rule (Great Expectations no longer checks them twice)."""
+    """certified > graduates in raw, a share above 1, an indicator missing from the scorecard, a
+    region-wide apprenticeship row that is not its units' sum, a programme share above 1, a unit
+    outside the seeds and a negative count of new carriers: each fails the dbt test that owns the
+    rule (Great Expectations no longer checks them twice)."""
     db_path, _ = built
     copy = tmp_path / "bad.duckdb"
     copy.write_bytes(db_path.read_bytes())
@@ -740,13 +733,36 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
             "update marts.mart_training_level_mix set advanced_plus_share = 1.5 where program = ?", [PROJ]
         )
         con.execute("delete from marts.mart_policy_scorecard where indicator_id = 'CERT-REWARD'")
-    selected = ["stg_raw__graduates", "mart_training_level_mix", "assert_policy_scorecard_covers_every_indicator"]
+        appr = "update marts.mart_apprenticeship_annual set {} where year = 2024 and region_code = '{}'"
+        # one more modern person-time region-wide than in the units (the row's own total kept true)
+        con.execute(
+            appr.format("modern_person_times = modern_person_times + 1, apprenticeship_person_times ="
+                        " apprenticeship_person_times + 1", REGION)
+        )
+        con.execute(appr.format("enterprise_advanced_share = 1.5", "650100"))
+        con.execute(appr.format("region_code = '659999'", "659001"))  # a unit of no seed
+        # -1 new carriers of a type, its tiers adding up to it
+        con.execute(
+            "update marts.mart_new_carriers set new_county_carriers = new_county_carriers - new_carriers - 1,"
+            " new_carriers = -1 where year = 2024 and carrier_type = (select min(carrier_type) from marts.mart_new_carriers)"
+        )
+    selected = [
+        "stg_raw__graduates",
+        "mart_training_level_mix",
+        "assert_policy_scorecard_covers_every_indicator",
+        "mart_apprenticeship_annual",
+        "mart_new_carriers",
+    ]
     result = run_dbt(["test", "--select", *selected], copy, tmp_path)
     assert result.returncode == 1
     assert failed_dbt_tests(tmp_path / "target") == {
         ("stg_raw__graduates", "graduates_certified between 0 and graduates"),
         ("mart_training_level_mix", "coalesce(advanced_plus_share between 0 and 1, person_times = 0)"),
         (None, "assert_policy_scorecard_covers_every_indicator"),
+        ("mart_apprenticeship_annual", "region_row_is_sum_of_units"),
+        ("mart_apprenticeship_annual", APPRENTICESHIP_SHARES),
+        ("mart_apprenticeship_annual", "relationships"),
+        ("mart_new_carriers", "new_carriers >= 0"),
     }
 
 

@@ -16,19 +16,10 @@ import duckdb
 import pytest
 
 from expectations import SUITES, SuiteResult, run_suite
-from expectations.spec import CONSTANTS, seed_rows
+from expectations.spec import CONSTANTS
 from tests.support import CERTIFICATION_COLUMNS, LEDGER_14, insert, lineage, raw_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION_CODE = "650000"
-UNITS = [row["code"] for row in seed_rows("ref_prefectures")]
-TARGETS = [
-    (row["indicator_id"], float(row["target_value"]), int(row["target_year"]))
-    for row in seed_rows("ref_policy_targets")
-    if row["measure"] == "high_skill_ratio"
-]
-DATES = ("2023-12-31", "2024-12-31", "2025-06-30")
-NEW_CITY = "659012"  # no skilled persons on the first as-of date: ratio null
 L1, L2 = "a" * 64, "b" * 64  # load ids (sha256 of the file bytes)
 FILE_A = "certifications/2024-01-05/a.csv"
 FILE_B = "certifications/2024-02-01/b.xlsx"
@@ -98,66 +89,12 @@ def _fill_raw(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _create_marts(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema marts")
-    con.execute(
-        """
-        create table marts.mart_high_skill_ratio (
-            as_of_date date, region_code varchar, region_name varchar, skilled_persons bigint,
-            high_skilled_persons bigint, high_skill_ratio double, is_year_end boolean)
-        """
-    )
-    rows = []
-    for d, as_of in enumerate(DATES):
-        for i, code in enumerate(UNITS):
-            skilled = 0 if (code == NEW_CITY and d == 0) else 1000 + 37 * i + d
-            high = skilled * (15 + i) // 100
-            ratio = high / skilled if skilled else None
-            rows.append((as_of, code, f"unit {code}", skilled, high, ratio, as_of.endswith("-12-31")))
-    con.executemany("insert into marts.mart_high_skill_ratio values (?::date, ?, ?, ?, ?, ?, ?)", rows)
-    con.execute(
-        f"""
-        insert into marts.mart_high_skill_ratio
-        select as_of_date, '{REGION_CODE}', '新疆维吾尔自治区', sum(skilled_persons),
-            sum(high_skilled_persons), sum(high_skilled_persons) / sum(skilled_persons), any_value(is_year_end)
-        from marts.mart_high_skill_ratio group by as_of_date
-        """
-    )
-    con.execute(
-        """
-        create table marts.mart_target_progress (
-            indicator_id varchar, region_code varchar, region_name varchar, target_year integer,
-            target_ratio double, latest_as_of_date date, latest_ratio double, skilled_persons bigint,
-            high_skilled_persons bigint, gap_pp double, trend_pp_per_year double, projected_ratio double,
-            on_track boolean, additional_high_skilled_needed bigint, status varchar)
-        """
-    )
-    rows = []
-    for indicator_id, target, year in TARGETS:
-        for i, code in enumerate([REGION_CODE, *UNITS]):
-            if code == NEW_CITY:
-                rows.append((indicator_id, code, year, target, None, None, None, None, None, "no_data"))
-                continue
-            latest = 0.15 + 0.01 * i
-            gap = round(100 * (target - latest), 2)  # the mart may round; within tolerance
-            status = "met" if latest >= target else ("on_track" if i % 2 else "off_track")
-            rows.append(
-                (indicator_id, code, year, target, DATES[-1], latest, 1000, int(1000 * latest), gap, status)
-            )
-    con.executemany(
-        "insert into marts.mart_target_progress values (?, ?, 'name', ?, ?, ?::date, ?, ?, ?, ?, 1.0, 0.3,"
-        " true, 10, ?)",
-        rows,
-    )
-
-
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory) -> Path:
     """The good build database, built once; each test gets an in-memory copy to spoil."""
     path = tmp_path_factory.mktemp("expectations") / "build.duckdb"
     with raw_schema(path) as connection:
         _fill_raw(connection)
-        _create_marts(connection)
     return path
 
 
@@ -186,19 +123,13 @@ def only_failure(result: SuiteResult) -> dict:
 
 # The suites of the certification slice, whose tables this module's fixture builds; later slices'
 # suites run against real builds in their integration tests.
-CERTIFICATION_SUITES = (
-    "raw_certifications",
-    "raw_certifications_advisory",
-    "ledger_reconciliation",
-    "mart_high_skill_ratio",
-    "mart_target_progress",
-)
+CERTIFICATION_SUITES = ("raw_certifications", "raw_certifications_advisory", "ledger_reconciliation")
 
 
 def test_registry_shape_and_blocking_flags():
     assert set(CERTIFICATION_SUITES) <= set(SUITES)
     assert {name for name, spec in SUITES.items() if not spec.blocking} == {"raw_certifications_advisory"}
-    assert SUITES["mart_high_skill_ratio"].tables == ("marts.mart_high_skill_ratio",)
+    assert SUITES["raw_certifications"].tables == ("raw.certifications",)
     assert SUITES["ledger_reconciliation"].tables == (
         "raw.load_ledger",
         "raw.quarantine",
@@ -345,92 +276,22 @@ def test_advisory_warnings(con):
     assert SUITES["raw_certifications_advisory"].blocking is False
 
 
-# --- marts.mart_high_skill_ratio -------------------------------------------------------------------
+# --- marts: dbt tests own the rules on their rows --------------------------------------------------
 
 
-# Grain, coverage, shares and the region row are dbt tests of mart_high_skill_ratio; the suite keeps
-# the ratio's arithmetic.
-
-
-def test_ratio_above_one_fails(con):
-    con.execute(
-        "update marts.mart_high_skill_ratio set high_skill_ratio = 1.2 where region_code = '650200'"
-        " and as_of_date = '2024-12-31'"
-    )
-    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
-    assert (failure["frame"], failure["columns"]) == ("ratio_arithmetic", ["ratio_error"])
-    assert failure["unexpected_rows"] == [{"as_of_date": "2024-12-31", "region_code": "650200"}]
-
-
-def test_ratio_not_high_over_skilled_fails(con):
-    con.execute(
-        "update marts.mart_high_skill_ratio set high_skill_ratio = 1 - high_skill_ratio"
-        " where region_code = '653100' and as_of_date = '2024-12-31'"
-    )
-    failure = only_failure(run_suite(con, "mart_high_skill_ratio"))
-    assert (failure["frame"], failure["columns"]) == ("ratio_arithmetic", ["ratio_error"])
-
-
-def test_ratio_rounded_to_four_places_passes(con):
-    con.execute("update marts.mart_high_skill_ratio set high_skill_ratio = round(high_skill_ratio, 4)")
-    assert run_suite(con, "mart_high_skill_ratio").success
-
-
-# --- marts.mart_target_progress --------------------------------------------------------------------
-
-
-def test_missing_indicator_for_a_unit_fails(con):
-    con.execute(
-        "delete from marts.mart_target_progress where indicator_id = 'HS-RATIO-2035'"
-        " and region_code = '659001'"
-    )
-    failure = only_failure(run_suite(con, "mart_target_progress"))
-    assert (failure["frame"], failure["expectation"]) == ("coverage", "expect_column_values_to_be_in_set")
-    assert failure["unexpected_rows"] == [{"indicator_id": "HS-RATIO-2035", "region_code": "659001"}]
-
-
-def test_missing_region_wide_indicator_fails(con):
-    con.execute(f"delete from marts.mart_target_progress where region_code = '{REGION_CODE}'")
-    failure = only_failure(run_suite(con, "mart_target_progress"))
-    assert failure["frame"] == "coverage"
-    assert failure["unexpected_count"] == 2
-
-
-@pytest.mark.parametrize(
-    ("assignment", "expected"),
-    [
-        ("gap_pp = -gap_pp", {("gap_arithmetic", "expect_column_values_to_be_between", ("gap_pp_error",))}),
-        (
-            "gap_pp = gap_pp / 100",  # a ratio difference, not percentage points
-            {("gap_arithmetic", "expect_column_values_to_be_between", ("gap_pp_error",))},
-        ),
-        (
-            "gap_pp = null",
-            {("gap_arithmetic", "expect_column_pair_values_to_be_equal", ("gap_pp_is_null", "latest_ratio_is_null"))},
-        ),
-        (
-            "indicator_id = 'HS-RATIO-2030'",
-            {
-                ("rows", "expect_column_values_to_be_in_set", ("indicator_id",)),
-                ("rows", "expect_column_pair_values_to_be_in_set", ("indicator_id", "target_ratio")),
-                ("rows", "expect_column_pair_values_to_be_in_set", ("indicator_id", "target_year")),
-                ("coverage", "expect_column_values_to_be_in_set", ("present",)),
-            },
-        ),
-        (
-            "target_year = 2030",
-            {("rows", "expect_column_pair_values_to_be_in_set", ("indicator_id", "target_year"))},
-        ),
-    ],
-)
-def test_bad_target_progress_rows_fail(con, assignment, expected):
-    con.execute(
-        f"update marts.mart_target_progress set {assignment} where region_code = '652900'"
-        " and indicator_id = 'HS-RATIO-2027'"
-    )
-    result = run_suite(con, "mart_target_progress")
-    assert result.success is False
-    assert failures(result) == expected
+def test_mart_suites_only_scan_for_personal_columns():
+    """One home per rule: every rule on a mart's own rows is a dbt test in the model's YAML (their
+    tamper tests are in tests/integration); a mart suite keeps only the no-personal-data scan."""
+    marts = {name: spec for name, spec in SUITES.items() if spec.tables[0].startswith("marts.")}
+    assert set(marts) == {
+        "mart_certificate_rewards",
+        "mart_competition_results",
+        "mart_promotion_followup",
+        "mart_title_eligibility",
+    }
+    for name, spec in marts.items():
+        assert spec.tables == (f"marts.{name}",) and spec.blocking and not spec.per_run
+        assert [(frame["name"], frame["from"]) for frame in spec.frames] == [("no_personal_columns", "columns")]
 
 
 # --- ledger reconciliation -------------------------------------------------------------------------
@@ -546,12 +407,12 @@ def test_a_path_with_new_bytes_is_a_second_ledger_row_not_a_failure(con):
 
 
 def test_missing_table_fails_every_frame_instead_of_raising(con):
-    con.execute("drop table marts.mart_target_progress")
-    result = run_suite(con, "mart_target_progress")
+    con.execute("drop table raw.certifications")
+    result = run_suite(con, "raw_certifications_advisory")  # every frame reads the table's rows
     assert result.success is False
     assert result.evaluated == 0
-    assert [f["expectation"] for f in result.failed] == ["query"] * len(SUITES["mart_target_progress"]())
-    assert "mart_target_progress" in result.failed[0]["error"]
+    assert [f["expectation"] for f in result.failed] == ["query"] * len(SUITES["raw_certifications_advisory"]())
+    assert "certifications" in result.failed[0]["error"]
 
 
 # --- a night's checks read that night's rows -----------------------------------------------------
