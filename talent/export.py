@@ -4,9 +4,10 @@ The published warehouse holds aggregates only. The lists the department acts on 
 these award winners; measure 15: these persons may apply directly for a senior title) need names and
 ID numbers, which exist only in the restricted store (``<restricted dir>/restricted.duckdb``, encrypted:
 see ``ingest.restricted``), decrypted into this process's memory as table ``persons`` (the latest
-record of each person). This module joins it, by person key, to the intermediate model
-``intermediate.int_entitlements_deduped`` of the build database — both opened read-only, never the
-published file — and writes an .xlsx with Chinese headers.
+record of each person). This module joins it, by person key, to the models the dbt exposure
+``eligibility_export`` declares (``int_entitlements_deduped``, ``int_promotions_followed_up``,
+``ref_prefectures``; their relation names come from dbt's manifest) in the build database — both
+opened read-only, never the published file — and writes an .xlsx with Chinese headers.
 
 Every export needs the PII key the build was pseudonymised with (``TALENT_PII_KEY`` or the key file)
 and is recorded in the export log (:mod:`talent.export_log`: who, the OS account, when, year, rows,
@@ -37,9 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENTITLEMENTS = "intermediate.int_entitlements_deduped"
-FOLLOWUPS = "intermediate.int_promotions_followed_up"
-UNITS = "reference.ref_prefectures"
+EXPOSURE = "eligibility_export"  # dbt_project/models/_exposures.yml: the models this export reads
 
 # indicator -> (资格类型, sort order)
 ENTITLEMENT_KINDS = {
@@ -66,7 +65,23 @@ COLUMNS = (
 )
 HEADERS = tuple(header for header, _ in COLUMNS)
 
-LIST_SQL = f"""
+def declared_relations(manifest: dict | None = None) -> dict[str, str]:
+    """Model name -> ``schema.alias`` of each model the ``eligibility_export`` exposure depends on."""
+    from publish.docs import load_manifest
+
+    manifest = manifest or load_manifest()
+    (exposure,) = [e for e in manifest["exposures"].values() if e["name"] == EXPOSURE]
+    nodes = manifest["nodes"]
+    return {
+        nodes[uid]["name"]: f"{nodes[uid]['schema']}.{nodes[uid]['alias']}" for uid in exposure["depends_on"]["nodes"]
+    }
+
+
+def list_sql(relations: dict[str, str]) -> str:
+    """The listing query over the declared relations (`declared_relations`)."""
+    entitlements, followups = relations["int_entitlements_deduped"], relations["int_promotions_followed_up"]
+    units = relations["ref_prefectures"]
+    return f"""
 select
     e.year,
     p.name,
@@ -85,12 +100,12 @@ select
         when f.is_done then '已持有相应或更高等级证书'
         else '待晋升'
     end
-from {ENTITLEMENTS} as e
+from {entitlements} as e
 left join persons as p
     on p.person_key = e.person_key
-left join {UNITS} as u
+left join {units} as u
     on u.code = e.region_code
-left join {FOLLOWUPS} as f
+left join {followups} as f
     on f.person_key = e.person_key
     and f.year = e.year
     and e.indicator_id = 'COMPETITION-PROMOTION'
@@ -209,8 +224,9 @@ def _read_listing(settings: WarehouseSettings, year: int, key) -> _Listing:
         except SealBroken as exc:
             raise ExportError(str(exc)) from None
         try:
-            rows = con.execute(LIST_SQL, {"year": year}).fetchall()
-            as_of = con.execute(f"select max(as_of_date) from {FOLLOWUPS}").fetchone()[0]
+            relations = declared_relations()
+            rows = con.execute(list_sql(relations), {"year": year}).fetchall()
+            as_of = con.execute(f"select max(as_of_date) from {relations['int_promotions_followed_up']}").fetchone()[0]
         except duckdb.CatalogException as exc:
             raise ExportError(
                 f"the build database lacks what the export reads ({_first_line(exc)}): "
