@@ -46,6 +46,26 @@ class RefreshOutcome:
         return "\n".join(lines)
 
 
+def _suites(settings: WarehouseSettings):
+    """Where the Great Expectations suites run. The first run of a process hands them to a worker
+    that imports Great Expectations on the other core while this process loads Dagster and ingests
+    (`expectations.worker`): what a nightly `talent refresh` is. A process that runs again (the
+    Dagster daemon, a test session) or has imported Great Expectations already runs them itself,
+    importing it once for all its runs instead of once a run."""
+    import contextlib
+    import sys
+
+    from expectations.worker import suite_worker
+
+    _runs_started.append(settings.as_of_date)
+    if len(_runs_started) > 1 or "great_expectations" in sys.modules:
+        return contextlib.nullcontext()
+    return suite_worker(_worker_log(settings.build_dir))
+
+
+_runs_started: list = []  # refreshes started in this process
+
+
 def _instance():
     import dagster as dg
 
@@ -76,7 +96,6 @@ def refresh(
     from orchestration.history import now_utc
 
     started_at = now_utc()
-    from expectations.worker import suite_worker
     from orchestration.defs.dbt.invocation import start_parse
 
     started = time.perf_counter()
@@ -97,7 +116,7 @@ def refresh(
             )
     with (
         build_lock(settings.build_dir, "talent refresh"),
-        suite_worker(_worker_log(settings.build_dir)),
+        _suites(settings),
         progress.reporting(reporter or progress.reporter()),
     ):
         start_parse(settings)  # a new build folder: dbt parses while Dagster loads and ingest runs

@@ -92,6 +92,7 @@ def dbt_command(
     environment = {
         **os.environ,
         "TALENT_BUILD_DB": str(db_path),
+        "TALENT_DBT_TESTED_THROUGH": "",  # every row tested, unless the test says otherwise
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(env or {}),
     }

@@ -8,7 +8,6 @@ per-node log into a file.
 
 import hashlib
 import io
-import os
 import re
 import sys
 import time
@@ -25,6 +24,7 @@ from orchestration.defs.dbt.invocation import (
     dbt_env,
     dbt_target_path,
     nightly_exclusions,
+    scoped_environ,
     wait_for_parse,
 )
 from orchestration.defs.dbt.resources import dbt_project
@@ -125,38 +125,39 @@ def dbt_models(
 
     marker = read_marker(settings.build_dir)
     tested_through = (marker or {}).get("ledger_last_load")
-    os.environ.update(dbt_env(settings, tested_through))
-    exclusions = nightly_exclusions(
-        settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
-    )
-    if exclusions:
-        context.log.info("nothing changed since the last publish for: %s", exclusions[1])
-    shown = progress.reporter()
-    shown.start("dbt")
-    seen = {"nodes": 0}
+    # dbt's subprocess reads these; set for this build only, so nothing else in this process sees them
+    with scoped_environ(dbt_env(settings, tested_through)):
+        exclusions = nightly_exclusions(
+            settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
+        )
+        if exclusions:
+            context.log.info("nothing changed since the last publish for: %s", exclusions[1])
+        shown = progress.reporter()
+        shown.start("dbt")
+        seen = {"nodes": 0}
 
-    def on_node(total: int) -> None:
-        if seen["nodes"] == 0:
-            shown.start("dbt", total=total)
-        seen["nodes"] += 1
-        shown.advance("dbt")
+        def on_node(total: int) -> None:
+            if seen["nodes"] == 0:
+                shown.start("dbt", total=total)
+            seen["nodes"] += 1
+            shown.advance("dbt")
 
-    started = time.perf_counter()
-    wait_for_parse()
-    log = NodeLog(
-        node_log_path(settings, context.run.run_id),
-        echo=sys.stdout if shown.echo_logs else None,
-        on_node=on_node,
-    )
-    shown.log_file("dbt", str(log.path))
-    try:
-        fault_point("dbt.before_build")
-        with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
-            yield from dbt.cli(
-                dbt_build_args(settings, exclusions), context=context, target_path=dbt_target_path(settings)
-            ).stream()
-        fault_point("dbt.after_build")
-    finally:
-        log.close()
-        context.log.info("dbt per-node log: %s", log.path)
-        shown.finish("dbt", detail=f"{log.done_line or 'dbt build ended'} in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        wait_for_parse()
+        log = NodeLog(
+            node_log_path(settings, context.run.run_id),
+            echo=sys.stdout if shown.echo_logs else None,
+            on_node=on_node,
+        )
+        shown.log_file("dbt", str(log.path))
+        try:
+            fault_point("dbt.before_build")
+            with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
+                yield from dbt.cli(
+                    dbt_build_args(settings, exclusions), context=context, target_path=dbt_target_path(settings)
+                ).stream()
+            fault_point("dbt.after_build")
+        finally:
+            log.close()
+            context.log.info("dbt per-node log: %s", log.path)
+            shown.finish("dbt", detail=f"{log.done_line or 'dbt build ended'} in {time.perf_counter() - started:.1f} s")

@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from orchestration.settings import WarehouseSettings
@@ -82,6 +83,22 @@ def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str
         "TALENT_DBT_AS_OF_DATE": settings.as_of_date.isoformat(),  # macros/as_of_date_literal.sql
         "TALENT_DBT_TESTED_THROUGH": "" if settings.full_refresh else (tested_through or ""),
     }
+
+
+@contextlib.contextmanager
+def scoped_environ(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with `values` set, as it was again afterwards (a run in a longer-lived process,
+    the Dagster daemon's or a test's, must not leave one night's dates behind for the next)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def dbt_target_path(settings: WarehouseSettings) -> Path:
