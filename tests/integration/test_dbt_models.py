@@ -363,7 +363,7 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
     }
 
 
-def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path, monkeypatch):
+def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path):
     """TALENT_DBT_TESTED_THROUGH (the last publish's load time): staging tests skip older rows."""
     db_path, _ = built
     copy = tmp_path / "build.duckdb"
@@ -390,19 +390,17 @@ def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path, 
         results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
         return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
 
-    monkeypatch.setenv("TALENT_DBT_TESTED_THROUGH", LOADED_AT)
-    result = run_dbt(not_null, copy, tmp_path)
+    told = {"TALENT_DBT_TESTED_THROUGH": LOADED_AT}
+    result = run_dbt(not_null, copy, tmp_path, env=told)
     assert result.returncode == 0, result.stdout[-3000:]
     assert failing(result) == set()
 
-    monkeypatch.setenv("TALENT_DBT_TESTED_THROUGH", "")  # a full refresh: every row
-    result = run_dbt(not_null, copy, tmp_path)
+    result = run_dbt(not_null, copy, tmp_path, env={"TALENT_DBT_TESTED_THROUGH": ""})  # a full refresh: every row
     assert result.returncode == 1
     assert failing(result) == {"not_null_stg_raw__certifications_birth_date"}
 
     with duckdb.connect(str(copy)) as con:  # the new row is bad too: caught however it is told
         con.execute(f"update raw.certifications set birth_date = null where source_file = '{new_file}'")
-    monkeypatch.setenv("TALENT_DBT_TESTED_THROUGH", LOADED_AT)
-    result = run_dbt(not_null, copy, tmp_path)
+    result = run_dbt(not_null, copy, tmp_path, env=told)
     assert result.returncode == 1
     assert failing(result) == {"not_null_stg_raw__certifications_birth_date"}
