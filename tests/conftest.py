@@ -139,5 +139,21 @@ def pytest_collection_modifyitems(config, items):
         return LONGEST_FIRST.index(unit(item)) if unit(item) in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: within a unit and among the rest, the collection order stays
+    grouping = getattr(config.option, "loadgroup", False)  # set in pytest-xdist's workers under --dist loadgroup
     for item in items:
         item.add_marker(pytest.mark.xdist_group(unit(item)))
+        if grouping and "@" not in item.nodeid:
+            _in_group(item, unit(item))
+
+
+def _in_group(item, group: str) -> None:
+    """What pytest-xdist's own hook does with an xdist_group mark (its scheduler groups the node ids
+    ending in "@group"): done here because that hook may run before this one has set the mark, and
+    because xdist 3.8 sets ``item._nodeid``, which pytest 9.2 no longer reads (it reads ``_id``)."""
+    named = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(named)
+    else:
+        item._nodeid = named
