@@ -57,13 +57,14 @@ def _suites(settings: WarehouseSettings):
 
     from expectations.worker import suite_worker
 
-    _runs_started.append(settings.as_of_date)
-    if len(_runs_started) > 1 or "great_expectations" in sys.modules:
+    global _ran_before
+    ran_before, _ran_before = _ran_before, True
+    if ran_before or "great_expectations" in sys.modules:
         return contextlib.nullcontext()
     return suite_worker(_worker_log(settings.build_dir))
 
 
-_runs_started: list = []  # refreshes started in this process
+_ran_before = False  # a refresh has started in this process
 
 
 def _instance():
