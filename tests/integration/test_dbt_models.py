@@ -384,23 +384,29 @@ def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path):
             "insert into raw.load_ledger (" + LEDGER_14 + ") values (" + ", ".join(["?"] * len(row)) + ")",
             [*row[:-1], "2025-07-01 02:00:00"],
         )
-    not_null = ["test", "--select", "stg_raw__certifications,test_name:not_null"]
+    not_null = ["test", "--select", "stg_raw__certifications,test_name:not_null_columns"]
+    target = tmp_path / "target"
 
-    def failing(result: subprocess.CompletedProcess) -> set[str]:
-        results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
-        return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
+    def null_columns() -> list[tuple]:
+        """The failing rows of the last run's not_null test: (column, rows with a null there)."""
+        compiled = next(target.glob("compiled/**/not_null_stg_raw__certifications.sql")).read_text()
+        with duckdb.connect(str(copy), read_only=True) as con:
+            return con.execute(compiled).fetchall()
 
     told = {"TALENT_DBT_TESTED_THROUGH": LOADED_AT}
     result = run_dbt(not_null, copy, tmp_path, env=told)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert failing(result) == set()
+    assert dbt_test_failures(target) == {}
 
     result = run_dbt(not_null, copy, tmp_path, env={"TALENT_DBT_TESTED_THROUGH": ""})  # a full refresh: every row
     assert result.returncode == 1
-    assert failing(result) == {"not_null_stg_raw__certifications_birth_date"}
+    assert dbt_test_failures(target) == {("stg_raw__certifications", "not_null_columns"): 1}
+    assert null_columns() == [("birth_date", 1)]
 
     with duckdb.connect(str(copy)) as con:  # the new row is bad too: caught however it is told
         con.execute(f"update raw.certifications set birth_date = null where source_file = '{new_file}'")
+        con.execute(f"update raw.certifications set level_rank = null where source_file = '{new_file}'")
     result = run_dbt(not_null, copy, tmp_path, env=told)
     assert result.returncode == 1
-    assert failing(result) == {"not_null_stg_raw__certifications_birth_date"}
+    assert dbt_test_failures(target) == {("stg_raw__certifications", "not_null_columns"): 2}  # the new row's two nulls
+    assert sorted(null_columns()) == [("birth_date", 1), ("level_rank", 1)]
