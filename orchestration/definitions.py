@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_models
-from orchestration.defs.dbt.resources import dbt_resource
 from orchestration.defs.freshness import freshness_checks, freshness_sensor
 from orchestration.defs.guard import build_lock_resource
 from orchestration.defs.ingest.assets import ingest_landing
@@ -21,5 +20,5 @@ defs = dg.Definitions(
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
     sensors=[alert_on_run_failure, report_finished_run, landing_sensor, freshness_sensor],
-    resources={"settings": WarehouseSettings(), "dbt": dbt_resource(), "build_lock": build_lock_resource},
+    resources={"settings": WarehouseSettings(), "build_lock": build_lock_resource},
 )

@@ -86,9 +86,9 @@ def refresh(
     """Run the nightly job once, in this process; `reporter` receives each stage's progress.
 
     When the published file is already current (`nothing_to_do`), it says so without starting
-    Dagster. Otherwise the Great Expectations suite worker starts first, and dbt's parse when the
-    build folder has none yet, so that both work on the other core while this process imports
-    Dagster and the definitions and ingests.
+    Dagster. Otherwise the Great Expectations suite worker starts first, and the warm dbt process
+    (which imports dbt and parses the project), so that both work on the other core while this
+    process imports Dagster and the definitions and ingests.
 
     Every run that starts is recorded in the run history (orchestration.history); with ``alert``
     (what `talent refresh` passes), a failed night or one with warnings is also sent to the
@@ -97,7 +97,7 @@ def refresh(
     from orchestration.history import now_utc
 
     started_at = now_utc()
-    from orchestration.defs.dbt.invocation import start_parse
+    from orchestration.defs.dbt.invocation import discard_worker, start_worker
 
     started = time.perf_counter()
     # Taken here to refuse before Dagster starts; the job's build_lock resource re-enters it.
@@ -120,18 +120,21 @@ def refresh(
         _suites(settings),
         progress.reporting(reporter or progress.reporter()),
     ):
-        start_parse(settings)  # a new build folder: dbt parses while Dagster loads and ingest runs
-        import dagster as dg
+        start_worker(settings)  # dbt imports and parses on the other core while Dagster loads and ingest runs
+        try:
+            import dagster as dg
 
-        from orchestration.definitions import defs
-        from orchestration.defs.publish.assets import PUBLISHED_KEY
+            from orchestration.definitions import defs
+            from orchestration.defs.publish.assets import PUBLISHED_KEY
 
-        job = defs.resolve_job_def("nightly_refresh")
-        instance = _instance()
-        result = job.execute_in_process(
-            run_config=settings.run_config(log_level), instance=instance, raise_on_error=False,
-            tags={TRIGGER_TAG: trigger},
-        )
+            job = defs.resolve_job_def("nightly_refresh")
+            instance = _instance()
+            result = job.execute_in_process(
+                run_config=settings.run_config(log_level), instance=instance, raise_on_error=False,
+                tags={TRIGGER_TAG: trigger},
+            )  # fmt: skip
+        finally:
+            discard_worker()  # unused when the run stopped before its build step
     seconds = time.perf_counter() - started
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     published = PUBLISHED_KEY in materialized

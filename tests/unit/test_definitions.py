@@ -17,8 +17,8 @@ import dagster as dg
 
 from expectations.runner import SUITES
 from orchestration.definitions import defs
-from orchestration.defs.dbt.assets import dbt_build_args, dbt_env, dbt_target_path
-from orchestration.defs.dbt.invocation import nightly_exclusions
+from orchestration.defs.dbt.assets import dbt_build_args, dbt_target_path
+from orchestration.defs.dbt.invocation import dbt_env, nightly_exclusions
 from orchestration.settings import WarehouseSettings
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
@@ -224,13 +224,3 @@ def test_a_night_leaves_out_what_did_not_change_since_the_last_publish():
     assert nightly_exclusions(WarehouseSettings(full_refresh=True), marker, "abc", set()) == []
 
 
-def test_the_dbt_environment_is_set_for_the_build_only(monkeypatch):
-    from orchestration.defs.dbt.invocation import scoped_environ
-
-    monkeypatch.setenv("TALENT_BUILD_DB", "/before/build.duckdb")
-    monkeypatch.delenv("TALENT_DBT_TESTED_THROUGH", raising=False)
-    values = {"TALENT_BUILD_DB": "/run/build.duckdb", "TALENT_DBT_TESTED_THROUGH": "2026-06-30 02:00:00"}
-    with scoped_environ(values):
-        assert {k: os.environ[k] for k in values} == values
-    assert os.environ["TALENT_BUILD_DB"] == "/before/build.duckdb"
-    assert "TALENT_DBT_TESTED_THROUGH" not in os.environ

@@ -1,12 +1,13 @@
 """dbt models, seeds and tests as Dagster assets and asset checks; one `dbt build` per run.
 
-How the build is invoked (arguments, environment, target folder, the early parse) is in
-:mod:`orchestration.defs.dbt.invocation`; this module streams its events into Dagster and its
-per-node log into a file.
+How the build is invoked (arguments, environment, target folder, the warm dbt process) is in
+:mod:`orchestration.defs.dbt.invocation`; this module streams its events into Dagster through
+dagster-dbt's own converter and its per-node log into a file.
 """
 
 
 import hashlib
+import importlib.metadata
 import io
 import re
 import sys
@@ -16,23 +17,23 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
+from packaging import version
 
 from orchestration import progress
 from orchestration.defs.dbt.invocation import (
+    PROJECT_DIR,
     dbt_build_args,
-    dbt_env,
     dbt_target_path,
     nightly_exclusions,
-    scoped_environ,
-    wait_for_parse,
+    take_worker,
 )
 from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.dbt.translator import TalentDbtTranslator
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
 
-__all__ = ["dbt_build_args", "dbt_env", "dbt_models", "dbt_target_path"]
+__all__ = ["dbt_build_args", "dbt_models", "dbt_target_path"]
 
 KEEP_LOGS = 30  # per-node logs of the most recent runs kept in <build dir>/logs
 
@@ -116,7 +117,6 @@ def node_log_path(settings: WarehouseSettings, run_id: str) -> Path:
 )
 def dbt_models(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
     settings: WarehouseSettings,
     build_lock: dg.ResourceParam[HeldBuildLock],
 ):
@@ -125,39 +125,67 @@ def dbt_models(
 
     marker = read_marker(settings.build_dir)
     tested_through = (marker or {}).get("ledger_last_load")
-    # dbt's subprocess reads these; set for this build only, so nothing else in this process sees them
-    with scoped_environ(dbt_env(settings, tested_through)):
-        exclusions = nightly_exclusions(
-            settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
-        )
-        if exclusions:
-            context.log.info("nothing changed since the last publish for: %s", exclusions[1])
-        shown = progress.reporter()
-        shown.start("dbt")
-        seen = {"nodes": 0}
+    exclusions = nightly_exclusions(
+        settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
+    )
+    if exclusions:
+        context.log.info("nothing changed since the last publish for: %s", exclusions[1])
+    shown = progress.reporter()
+    shown.start("dbt")
+    seen = {"nodes": 0}
 
-        def on_node(total: int) -> None:
-            if seen["nodes"] == 0:
-                shown.start("dbt", total=total)
-            seen["nodes"] += 1
-            shown.advance("dbt")
+    def on_node(total: int) -> None:
+        if seen["nodes"] == 0:
+            shown.start("dbt", total=total)
+        seen["nodes"] += 1
+        shown.advance("dbt")
 
-        started = time.perf_counter()
-        wait_for_parse()
-        log = NodeLog(
-            node_log_path(settings, context.run.run_id),
-            echo=sys.stdout if shown.echo_logs else None,
-            on_node=on_node,
-        )
-        shown.log_file("dbt", str(log.path))
-        try:
-            fault_point("dbt.before_build")
-            with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
-                yield from dbt.cli(
-                    dbt_build_args(settings, exclusions), context=context, target_path=dbt_target_path(settings)
-                ).stream()
-            fault_point("dbt.after_build")
-        finally:
-            log.close()
-            context.log.info("dbt per-node log: %s", log.path)
-            shown.finish("dbt", detail=f"{log.done_line or 'dbt build ended'} in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    log = NodeLog(
+        node_log_path(settings, context.run.run_id),
+        echo=sys.stdout if shown.echo_logs else None,
+        on_node=on_node,
+    )
+    shown.log_file("dbt", str(log.path))
+    try:
+        fault_point("dbt.before_build")
+        with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
+            yield from stream_build(context, settings, dbt_build_args(settings, exclusions)).stream()
+        fault_point("dbt.after_build")
+    finally:
+        log.close()
+        context.log.info("dbt per-node log: %s", log.path)
+        shown.finish("dbt", detail=f"{log.done_line or 'dbt build ended'} in {time.perf_counter() - started:.1f} s")
+
+
+def stream_build(context: dg.AssetExecutionContext, settings: WarehouseSettings, args: list[str]):
+    """dagster-dbt's invocation of `dbt <args>`, run by the warm dbt process (`take_worker`): the
+    nodes of the assets and checks this run selected, their events converted as dagster-dbt
+    converts a dbt subprocess's (`DbtCliInvocation`)."""
+    from dagster_dbt.asset_utils import (
+        extract_runtime_selection_from_args,
+        get_updated_cli_invocation_params_for_context,
+    )
+    from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+    cleaned, selects, excludes = extract_runtime_selection_from_args(args)
+    params = get_updated_cli_invocation_params_for_context(
+        context=context, manifest={}, dagster_dbt_translator=TalentDbtTranslator(),
+        runtime_selects=selects, runtime_excludes=excludes,
+    )  # fmt: skip
+    selection = list(params.selection_args)
+    if params.indirect_selection and "--indirect-selection" not in cleaned:
+        selection += ["--indirect-selection", params.indirect_selection]
+    project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else PROJECT_DIR
+    worker = take_worker(settings, [*cleaned, *selection], project_dir=project_dir)
+    return DbtCliInvocation(
+        process=worker,
+        manifest=params.manifest,
+        dagster_dbt_translator=params.dagster_dbt_translator,
+        project_dir=project_dir,
+        target_path=dbt_target_path(settings),
+        raise_on_error=True,
+        cli_version=version.parse(importlib.metadata.version("dbt-core")),
+        project=dbt_project(),
+        context=context,
+    )

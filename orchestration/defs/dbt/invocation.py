@@ -10,9 +10,9 @@ What keeps dbt's fixed cost low from one night to the next:
   per build directory (``<build dir>/dbt``), instead of dagster-dbt's fresh folder per invocation
   (from which the updated parse state would never be read again). The parse state is tied to the
   build database's path (dbt hashes the connection settings), hence one folder per build;
-- when that folder has no parse state yet (a new build directory), `start_parse` runs ``dbt parse``
-  in the background while the refresh imports Dagster and ingests (it does not open the database),
-  and the build finds the project parsed;
+- dbt runs in a warm process (`orchestration.defs.dbt.worker`) that `talent refresh` starts with the
+  run: it imports dbt and parses the project (without opening the database) while the refresh
+  imports Dagster and ingests, and the build then runs on the manifest it holds;
 - data tests on the staging views read only the rows of files loaded since the last publish
   (``TALENT_DBT_TESTED_THROUGH``, see ``dbt_project/macros/tests/get_where_subquery.sql``); a full
   refresh, a first build, ``make test`` and plain ``dbt build`` test every row.
@@ -25,7 +25,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from orchestration.settings import WarehouseSettings
@@ -85,64 +84,111 @@ def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str
     }
 
 
-@contextlib.contextmanager
-def scoped_environ(values: dict[str, str]) -> Iterator[None]:
-    """``os.environ`` with `values` set, as it was again afterwards (a run in a longer-lived process,
-    the Dagster daemon's or a test's, must not leave one night's dates behind for the next)."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def dbt_target_path(settings: WarehouseSettings) -> Path:
     """dbt's artifacts, partial-parse state and debug log (dbt.log): one stable folder per build."""
     return settings.build_dir / "dbt"
 
 
-_parsing: subprocess.Popen | None = None
+WORKER_NICENESS = 10
+_worker: subprocess.Popen | None = None  # the warm dbt process of the run under way (`start_worker`)
 
 
-def start_parse(settings: WarehouseSettings) -> bool:
-    """Start ``dbt parse`` in the background when the build's target folder has no parse state yet,
-    with exactly the arguments and environment the build will have (so that the build takes it as
-    its own). Returns whether a parse was started."""
-    global _parsing
+def location_args(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Project, profile, target and target folder: what a dbt subprocess took from dagster-dbt's
+    environment, given as arguments to the warm process's parse and build alike (pure: unit-tested)."""
     target = dbt_target_path(settings)
-    if _parsing is not None or (target / "partial_parse.msgpack").exists():
-        return False
-    target.mkdir(parents=True, exist_ok=True)
-    build = dbt_build_args(settings)
-    args = [
-        DBT_EXECUTABLE, "parse", *build[1:3], "--target", TARGET, "--quiet",
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+    return [
+        "--target", TARGET, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
         "--target-path", str(target), "--log-path", str(target),
     ]  # fmt: skip
-    env = {**os.environ, **dbt_env(settings, None), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    _parsing = subprocess.Popen(
-        args,
+
+
+def worker_command(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> list[str]:
+    """The warm dbt process's command line: it parses with exactly the `--vars` and location the
+    build will have, so that the build can run on the parsed manifest (pure: unit-tested)."""
+    parse_args = [*dbt_build_args(settings)[1:3], *location_args(settings, project_dir)]
+    return [sys.executable, "-m", "orchestration.defs.dbt.worker", json.dumps(parse_args)]
+
+
+def start_worker(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> subprocess.Popen:
+    """Start the warm dbt process (`orchestration.defs.dbt.worker`) for this run's build: it
+    imports dbt and parses on the other core while the run ingests. Its environment is the build's
+    (`dbt_env`, from the last publish's marker), so one is started per run."""
+    global _worker
+    from publish.state import read_marker
+
+    discard_worker()
+    target = dbt_target_path(settings)
+    target.mkdir(parents=True, exist_ok=True)
+    tested_through = (read_marker(settings.build_dir) or {}).get("ledger_last_load")
+    env = {
+        **os.environ,
+        **dbt_env(settings, tested_through),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    _worker = subprocess.Popen(
+        worker_command(settings, project_dir),
         env=env,
-        cwd=PROJECT_DIR,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        cwd=PROJECT_DIR.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
-    # speculative work: it takes the CPU the refresh leaves idle, never the refresh's own
+    _worker.talent_for = (settings.build_dir, project_dir)  # type: ignore[attr-defined]
+    # its import and parse are speculative: they take the CPU the run leaves idle, not the run's own
+    _set_niceness(_worker, WORKER_NICENESS)
+    return _worker
+
+
+def ensure_worker(settings: WarehouseSettings) -> None:
+    """Start the warm dbt process unless this run has one (`talent refresh` starts it before
+    Dagster; a run from the daemon or the UI gets it here, when its ingest starts). A run process
+    that ends without building closes the worker's input by exiting, and the worker exits too."""
+    if _worker is None or _worker.poll() is not None or _worker.talent_for != (settings.build_dir, PROJECT_DIR):
+        start_worker(settings)
+
+
+def take_worker(settings: WarehouseSettings, args: list[str], project_dir: Path = PROJECT_DIR) -> subprocess.Popen:
+    """The warm dbt process started for this run, told to run `dbt <args>`; a new one when none was
+    started (a run from the Dagster daemon or UI: it parses first, as a dbt subprocess would) or it
+    was started for another build folder or project copy. The caller streams its standard output."""
+    global _worker
+    worker, _worker = _worker, None
+    if worker is None or worker.poll() is not None or worker.talent_for != (settings.build_dir, project_dir):
+        if worker is not None:
+            _close(worker)
+        worker = start_worker(settings, project_dir)
+        _worker = None
+    _set_niceness(worker, 0)  # the build is the run's own work (lowering it back needs root; else it stays)
+    assert worker.stdin is not None
+    worker.stdin.write((json.dumps([*args, *location_args(settings, project_dir)]) + "\n").encode())
+    worker.stdin.close()
+    return worker
+
+
+def _set_niceness(worker: subprocess.Popen, niceness: int) -> None:
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, _parsing.pid, 10)
-    return True
+        os.setpriority(os.PRIO_PROCESS, worker.pid, niceness)
 
 
-def wait_for_parse() -> None:
-    """Let a background parse finish before dbt builds (both write the target folder). Whatever its
-    outcome, the build parses what is left to parse and reports any error itself."""
-    global _parsing
-    if _parsing is not None:
-        _parsing.wait()
-        _parsing = None
+def discard_worker() -> None:
+    """End a warm dbt process that was not used (the run stopped before its build step): told that
+    nothing comes, it exits once its parse is done, having written the parse state for next time."""
+    global _worker
+    worker, _worker = _worker, None
+    if worker is not None:
+        _close(worker)
+
+
+def _close(worker: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        if worker.stdin is not None and not worker.stdin.closed:
+            worker.stdin.close()
+    try:
+        worker.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    if worker.stdout is not None:
+        worker.stdout.close()

@@ -1,16 +1,15 @@
-"""The dbt project as Dagster sees it: one cached DbtProject and the CLI resource."""
+"""The dbt project as Dagster sees it: one cached DbtProject (dbt itself runs in-process, see
+:mod:`orchestration.defs.dbt.in_process`)."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import subprocess
 import sys
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
+from dagster_dbt import DbtProject
 
 from orchestration.defs.dbt.invocation import DBT_EXECUTABLE, PROJECT_DIR, TARGET
 
@@ -29,25 +28,3 @@ def dbt_project() -> DbtProject:
             check=True,
         )
     return project
-
-
-class TalentDbtCliResource(DbtCliResource):
-    """dagster-dbt's CLI resource without two start-up costs this project does not need.
-
-    Before each invocation dagster-dbt runs ``dbt --version`` in a subprocess (a cold dbt start,
-    3-6 s here) to tell dbt Core from the Fusion engine, and builds a dbt adapter in this process
-    (importing dbt Core, 3-4 s) that only its optional row-count and column-metadata fetchers use.
-    The dbt run here is always the dbt Core of this environment (DBT_EXECUTABLE), and those
-    fetchers are not used, so the version comes from the installed package and no adapter is built.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    return TalentDbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)

@@ -8,7 +8,7 @@ import dagster as dg
 from expectations.worker import prepare as prepare_suites
 from ingest import contract
 from orchestration import progress
-from orchestration.defs.dbt.invocation import start_parse
+from orchestration.defs.dbt.invocation import ensure_worker
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.errors import recorded_safely
 from orchestration.settings import TIMEZONE, WarehouseSettings
@@ -84,7 +84,7 @@ def ingest_landing(
         clear_marker(settings.build_dir)
     shown = progress.reporter()
     shown.start("ingest")
-    start_parse(settings)  # a new build folder: dbt parses (without opening the database) meanwhile
+    ensure_worker(settings)  # dbt imports and parses (without opening the database) meanwhile
     with recorded_safely("ingest"):
         key = resolve_key(settings.key_file)
         con = connect_build(settings.build_db, settings.restricted_db, key)

@@ -1,0 +1,67 @@
+"""The warm dbt process (orchestration.defs.dbt.worker) speaks what dagster-dbt reads from a dbt
+subprocess: JSON event lines and dbt's exit code. One build folder for the file, so that the
+second and third workers find the first one's parse state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from packaging import version
+
+from orchestration.defs.dbt import invocation
+from orchestration.defs.dbt.invocation import PROJECT_DIR, dbt_target_path, discard_worker, start_worker, take_worker
+from orchestration.defs.dbt.translator import TalentDbtTranslator
+from orchestration.settings import WarehouseSettings
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    root = tmp_path_factory.mktemp("worker")
+    return WarehouseSettings(
+        warehouse_path=str(root / "wh" / "talent.duckdb"), build_path=str(root / "build"), as_of="2026-07-01"
+    )
+
+
+def stream(worker, settings: WarehouseSettings) -> DbtCliInvocation:
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    return DbtCliInvocation(
+        process=worker,
+        manifest=manifest,
+        dagster_dbt_translator=TalentDbtTranslator(),
+        project_dir=PROJECT_DIR,
+        target_path=dbt_target_path(settings),
+        raise_on_error=True,
+        cli_version=version.parse("1.11.0"),
+    )
+
+
+def test_an_unused_worker_exits_cleanly_leaving_its_parse_state(settings):
+    worker = start_worker(settings)
+    assert worker.poll() is None  # parsing, then waiting for the build's arguments
+    discard_worker()
+    assert worker.returncode == 0
+    assert invocation._worker is None
+    assert (dbt_target_path(settings) / "partial_parse.msgpack").stat().st_size > 0
+
+
+def test_a_build_streams_dagster_events_for_each_node(settings):
+    start_worker(settings)
+    worker = take_worker(settings, ["build", "--select", "ref_region", "--indirect-selection", "cautious"])
+    events = list(stream(worker, settings).stream_raw_events())
+    assert worker.returncode == 0
+    results = [e.raw_event for e in events if e.raw_event["info"]["name"] in {"LogSeedResult", "LogTestResult"}]
+    names = sorted(r["data"]["node_info"]["node_name"] for r in results)
+    assert names[0] == "not_null_ref_region" and "ref_region" in names
+    assert all(r["data"]["node_info"]["node_status"] in {"success", "pass"} for r in results)
+    # dbt's per-node lines are what dagster-dbt re-emits: "1 of 3 OK loaded seed file ..."
+    assert any(str(e).startswith("1 of ") for e in events)
+
+
+def test_a_failing_dbt_command_fails_the_invocation(settings):
+    worker = take_worker(settings, ["run-operation", "no_such_macro"])  # no warm one: started here
+    with pytest.raises(DagsterDbtCliRuntimeError):
+        list(stream(worker, settings).stream_raw_events())
+    assert worker.returncode != 0
