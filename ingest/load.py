@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from ingest import contract as c
 from ingest import restricted
+from ingest.arrow import arrow_table
 from ingest.faults import fault_point
 from ingest.landing import CANDIDATE, SKIPPED, LandedFile, discover
 from ingest.ledger import (
@@ -349,7 +350,7 @@ class _Loader:
         self.con.execute("begin")
         try:
             if stale:
-                self.con.register("__stale", pa.table({"source_file": stale}))
+                self.con.register("__stale", arrow_table({"source_file": stale}))
                 self.con.execute(
                     "delete from raw.load_ledger where status in ('deferred', 'skipped') "
                     "and source_file in (select source_file from __stale)"
@@ -528,7 +529,7 @@ class _Loader:
         """Set ``column`` of ledger rows by ``key`` -> value, in one statement."""
         if not values:
             return
-        self.con.register("__update", pa.table({"k": list(values), "v": list(values.values())}))
+        self.con.register("__update", arrow_table({"k": list(values), "v": list(values.values())}))
         try:
             self.con.execute(
                 f"update raw.load_ledger set {column} = u.v from __update u where load_ledger.{key} = u.k and {where}"
@@ -661,13 +662,13 @@ class _Batch:
             parts.append(f"select {', '.join(cols)} from __frames")
         parts += [_with_file(s.select, i) for i, s in enumerate(self.batch) if s.select is not None]
         con.execute(f"create or replace temp view __landed as {' union all '.join(parts)}")
-        files = pa.table({
-            "__file": pa.array(range(len(self.batch)), pa.int32()),
+        files = arrow_table({
+            "__file": range(len(self.batch)),
             "load_id": [s.load_id for s in self.batch],
             "source_file": [s.f.source_file for s in self.batch],
             "file_name": [s.f.file_name for s in self.batch],
-            "export_date": pa.array([s.f.export_date for s in self.batch], pa.date32()),
-        })
+            "export_date": [s.f.export_date for s in self.batch],
+        }, {"__file": pl.Int32, "export_date": pl.Date})
         con.register("__files", files)
 
     # ---- normalisation: one lookup per column, of its distinct landed spellings
@@ -798,7 +799,7 @@ class _Batch:
         con = self.con
         values = [r[0] for r in con.execute("select distinct value from __problems where value is not null").fetchall()]
         shown = self.loader.redactor.values(values)
-        con.register("__shown", pa.table({"value": list(shown), "shown": [v[:200] for v in shown.values()]}))
+        con.register("__shown", arrow_table({"value": list(shown), "shown": [v[:200] for v in shown.values()]}, {"value": pl.Utf8, "shown": pl.Utf8}))
         try:
             con.execute(
                 f"""
@@ -843,7 +844,7 @@ class _Batch:
 
 def _insert(con, table: str, columns: list[str], rows: list[list]) -> None:
     """Rows into ``table`` in one statement (through Arrow, not one statement per row)."""
-    data = pa.table({name: pa.array([r[i] for r in rows]) for i, name in enumerate(columns)})
+    data = arrow_table({name: [r[i] for r in rows] for i, name in enumerate(columns)})
     con.register("__rows", data)
     try:
         con.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from __rows")

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ingest.arrow import arrow_table
 from publish.docs import TableDoc
 from publish.files import read_published, replace_file, replace_text
 from publish.parquet import write_table
@@ -213,7 +214,7 @@ def _arrow(columns: list[str], rows: list[dict[str, Cell]], spec: PublicSpec) ->
         data[c] = values if c in (*spec.keys, "region_code", "region_name") else [
             None if v is None else _text(v) for v in values
         ]
-    return pa.table(data)
+    return arrow_table(data)
 
 
 def write_public(warehouse: Path, out: Path, docs: dict[str, TableDoc], threshold: int) -> list[Path]:
