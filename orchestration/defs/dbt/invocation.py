@@ -77,8 +77,11 @@ def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str
     `tested_through` is the load time (``raw.load_ledger.loaded_at``) up to which the published
     warehouse's rows were tested; None (a full refresh, nothing published yet) tests every row.
     """
+    from ingest.load import memory_limit
+
     return {
         "TALENT_BUILD_DB": str(settings.build_db),  # dbt_project/profiles.yml
+        "TALENT_DUCKDB_MEMORY_LIMIT": memory_limit(),  # dbt_project/profiles.yml
         "TALENT_DBT_AS_OF_DATE": settings.as_of_date.isoformat(),  # macros/as_of_date_literal.sql
         "TALENT_DBT_TESTED_THROUGH": "" if settings.full_refresh else (tested_through or ""),
     }
