@@ -228,14 +228,12 @@ def test_a_night_leaves_out_what_did_not_change_since_the_last_publish():
 
 
 def test_the_warm_dbt_process_parses_with_the_builds_vars_and_target_folder():
-    import json as _json
-
     from orchestration.defs.dbt.invocation import location_args, worker_command
 
     settings = WarehouseSettings(build_path="/srv/b", min_age=18)
     command = worker_command(settings)
     assert command[1:3] == ["-m", "orchestration.defs.dbt.worker"]
-    parse_args = _json.loads(command[3])
+    parse_args = json.loads(command[3])
     build = dbt_build_args(settings)
     assert parse_args[:2] == build[1:3] == ["--vars", '{"max_age": 60, "min_age": 18}']  # else dbt re-parses
     assert parse_args[2:] == location_args(settings)
