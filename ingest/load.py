@@ -813,7 +813,9 @@ class _Batch:
         con = self.con
         values = [r[0] for r in con.execute("select distinct value from __problems where value is not null").fetchall()]
         shown = self.loader.redactor.values(values)
-        con.register("__shown", arrow_table({"value": list(shown), "shown": [v[:200] for v in shown.values()]}, {"value": pl.Utf8, "shown": pl.Utf8}))
+        con.register("__shown", arrow_table(
+            {"value": list(shown), "shown": [v[:200] for v in shown.values()]}, {"value": pl.Utf8, "shown": pl.Utf8}
+        ))  # fmt: skip
         try:
             con.execute(
                 f"""

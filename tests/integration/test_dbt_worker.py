@@ -12,7 +12,13 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
 from orchestration.defs.dbt import invocation
-from orchestration.defs.dbt.invocation import PROJECT_DIR, dbt_target_path, discard_worker, start_worker, take_worker
+from orchestration.defs.dbt.invocation import (
+    PROJECT_DIR,
+    dbt_target_path,
+    discard_worker,
+    start_worker,
+    take_worker,
+)
 from orchestration.defs.dbt.translator import TalentDbtTranslator
 from orchestration.settings import WarehouseSettings
 

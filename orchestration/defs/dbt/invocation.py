@@ -114,33 +114,11 @@ def worker_command(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR)
 
 
 def start_worker(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> subprocess.Popen:
-    """Start the warm dbt process (`orchestration.defs.dbt.worker`) for this run's build: it
-    imports dbt and parses on the other core while the run ingests. Its environment is the build's
-    (`dbt_env`, from the last publish's marker), so one is started per run."""
+    """Start the warm dbt process (`orchestration.defs.dbt.worker`) for this run's build, in place
+    of any earlier one: it imports dbt and parses on the other core while the run ingests."""
     global _worker
-    from publish.state import read_marker
-
     discard_worker()
-    target = dbt_target_path(settings)
-    target.mkdir(parents=True, exist_ok=True)
-    tested_through = (read_marker(settings.build_dir) or {}).get("ledger_last_load")
-    env = {
-        **os.environ,
-        **dbt_env(settings, tested_through),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    _worker = subprocess.Popen(
-        worker_command(settings, project_dir),
-        env=env,
-        cwd=PROJECT_DIR.parent,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    _worker.talent_for = (settings.build_dir, project_dir)  # type: ignore[attr-defined]
-    # its import and parse are speculative: they take the CPU the run leaves idle, not the run's own
-    _set_niceness(_worker, WORKER_NICENESS)
+    _worker = _spawn(settings, project_dir)
     return _worker
 
 
@@ -148,7 +126,7 @@ def ensure_worker(settings: WarehouseSettings) -> None:
     """Start the warm dbt process unless this run has one (`talent refresh` starts it before
     Dagster; a run from the daemon or the UI gets it here, when its ingest starts). A run process
     that ends without building closes the worker's input by exiting, and the worker exits too."""
-    if _worker is None or _worker.poll() is not None or _worker.talent_for != (settings.build_dir, PROJECT_DIR):
+    if not _serves(_worker, settings, PROJECT_DIR):
         start_worker(settings)
 
 
@@ -158,15 +136,46 @@ def take_worker(settings: WarehouseSettings, args: list[str], project_dir: Path 
     was started for another build folder or project copy. The caller streams its standard output."""
     global _worker
     worker, _worker = _worker, None
-    if worker is None or worker.poll() is not None or worker.talent_for != (settings.build_dir, project_dir):
+    if not _serves(worker, settings, project_dir):
         if worker is not None:
             _close(worker)
-        worker = start_worker(settings, project_dir)
-        _worker = None
+        worker = _spawn(settings, project_dir)
     _set_niceness(worker, 0)  # the build is the run's own work (lowering it back needs root; else it stays)
     assert worker.stdin is not None
     worker.stdin.write((json.dumps([*args, *location_args(settings, project_dir)]) + "\n").encode())
     worker.stdin.close()
+    return worker
+
+
+def _serves(worker: subprocess.Popen | None, settings: WarehouseSettings, project_dir: Path) -> bool:
+    """Whether `worker` is alive and was started for this build folder and project copy."""
+    return worker is not None and worker.poll() is None and worker.talent_for == (settings.build_dir, project_dir)
+
+
+def _spawn(settings: WarehouseSettings, project_dir: Path) -> subprocess.Popen:
+    """A warm dbt process with the build's environment (`dbt_env`, from the last publish's
+    marker), at low priority until it builds."""
+    from publish.state import read_marker
+
+    dbt_target_path(settings).mkdir(parents=True, exist_ok=True)
+    tested_through = (read_marker(settings.build_dir) or {}).get("ledger_last_load")
+    env = {
+        **os.environ,
+        **dbt_env(settings, tested_through),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = subprocess.Popen(
+        worker_command(settings, project_dir),
+        env=env,
+        cwd=PROJECT_DIR.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    worker.talent_for = (settings.build_dir, project_dir)  # type: ignore[attr-defined]
+    # its import and parse are speculative: they take the CPU the run leaves idle, not the run's own
+    _set_niceness(worker, WORKER_NICENESS)
     return worker
 
 

@@ -1,5 +1,5 @@
-"""The dbt project as Dagster sees it: one cached DbtProject (dbt itself runs in-process, see
-:mod:`orchestration.defs.dbt.in_process`)."""
+"""The dbt project as Dagster sees it: one cached DbtProject (dbt itself runs in a warm process,
+see :mod:`orchestration.defs.dbt.worker`)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ def main(argv: list[str]) -> int:
     from dbt_common.events.functions import msg_to_dict
 
     parse_args = json.loads(argv[0])
-    parsed = dbtRunner().invoke(["parse", *parse_args, "--log-level", "none", "--log-level-file", "debug"])
+    log_flags = ["--log-level", "none", "--log-level-file", "debug"]  # standard output carries events only
+    parsed = dbtRunner().invoke(["parse", *parse_args, *log_flags])
     # a failed parse is reported by the build, which parses again and fails the same way
     manifest = parsed.result if parsed.success else None
 
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
             out.write(text + "\n")
             out.flush()
 
-    built = dbtRunner(manifest=manifest, callbacks=[emit]).invoke([*build_args, "--log-level", "none", "--log-level-file", "debug"])
+    built = dbtRunner(manifest=manifest, callbacks=[emit]).invoke([*build_args, *log_flags])
     if built.exception is not None:
         return 2
     return 0 if built.success else 1
