@@ -15,6 +15,7 @@ the suite, never by the error's text (DuckDB and polars messages can quote rows)
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import subprocess
@@ -130,16 +131,20 @@ def _serve() -> None:
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed goes to the log, not the pipe
+    gc.disable()  # importing Great Expectations makes long-lived objects, hardly any garbage
     import duckdb
 
     from expectations.runner import _batch_definition, run_suite
     from expectations.worker import _Failure  # this module by its name: what the parent unpickles
 
     _batch_definition()  # the expensive part, done before the first request arrives
+    gc.freeze()  # out of every later collection, the last one at exit included
+    gc.enable()
     while True:
         try:
             build_db, suite, run_id = pickle.load(requests)
         except EOFError:
+            gc.freeze()  # the process ends: no last collection over the suites' objects either
             return
         try:
             con = duckdb.connect(build_db, read_only=True)

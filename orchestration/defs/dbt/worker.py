@@ -17,6 +17,7 @@ Only dbt Core and the standard library are imported here: nothing of Dagster.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -25,12 +26,17 @@ SHOWN_LEVELS = frozenset({"info", "warn", "error"})  # what dbt prints on standa
 
 
 def main(argv: list[str]) -> int:
+    # dbt's import and parse make the objects the process keeps to its end, and little garbage:
+    # no cyclic collection meanwhile, then they are frozen out of every later one
+    gc.disable()
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
     parse_args = json.loads(argv[0])
     log_flags = ["--log-level", "none", "--log-level-file", "debug"]  # standard output carries events only
     parsed = dbtRunner().invoke(["parse", *parse_args, *log_flags])
+    gc.freeze()
+    gc.enable()
     # a failed parse is reported by the build, which parses again and fails the same way
     manifest = parsed.result if parsed.success else None
 
@@ -51,6 +57,7 @@ def main(argv: list[str]) -> int:
             out.flush()
 
     built = dbtRunner(manifest=manifest, callbacks=[emit]).invoke([*build_args, *log_flags])
+    gc.freeze()  # the process ends here: no last collection over all of dbt's objects at exit
     if built.exception is not None:
         return 2
     return 0 if built.success else 1
