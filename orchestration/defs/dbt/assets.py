@@ -32,6 +32,7 @@ from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.dbt.translator import TalentDbtTranslator
 from orchestration.defs.guard import HeldBuildLock
 from orchestration.settings import WarehouseSettings
+from publish.report import warm_up as warm_up_report
 
 __all__ = ["dbt_build_args", "dbt_models", "dbt_target_path"]
 
@@ -147,6 +148,7 @@ def dbt_models(
         on_node=on_node,
     )
     shown.log_file("dbt", str(log.path))
+    warm_up_report()  # this process mostly waits for dbt's output now
     try:
         fault_point("dbt.before_build")
         with redirect_stdout(log):  # dagster-dbt prints every dbt event line to standard output
