@@ -67,20 +67,52 @@
 
     In an incremental run of an incremental model only the keys occurring in files of
     `source_name` loaded since the model's high-water mark are recomputed, from all their
-    versions; otherwise (a table, the first run, --full-refresh) every key.
+    versions, through one window. Otherwise (a table, the first run, --full-refresh) every key:
+    most keys landed once, and such a row is its key's latest version as it stands; only the keys
+    landed more than once go through the window. Sorting every landed row with all its columns
+    took most of a full build's time at scale (15 s of the certificates' at 8 M rows, against 8 s
+    this way). Keys compare with `is not distinct from`, as the window's partitions do.
 #}
 {% macro latest_version_per_key(staging_relation, source_name, key_columns) -%}
     {%- set key = key_columns | join(', ') -%}
+    {%- if is_incremental() %}
     select
         *,
         count(*) over by_key as landed_versions
     from {{ staging_relation }}
-    {%- if is_incremental() %}
     where {{ key_in_files_loaded_since_last_run(staging_relation, source_name, key_columns) }}
-    {%- endif %}
     window by_key as (partition by {{ key }})
     qualify row_number() over (
         partition by {{ key }}
         order by export_date desc, file_name desc, source_file desc, source_row_number desc
     ) = 1
+    {%- else %}
+    {%- set same_key -%}
+        {%- for k in key_columns %}landed.{{ k }} is not distinct from repeated.{{ k }}{% if not loop.last %} and {% endif %}{% endfor -%}
+    {%- endset %}
+    select
+        landed.*,
+        cast(1 as bigint) as landed_versions
+    from {{ staging_relation }} as landed
+    anti join (
+        select {{ key }} from {{ staging_relation }} group by {{ key }} having count(*) > 1
+    ) as repeated
+        on {{ same_key }}
+
+    union all
+
+    select
+        landed.*,
+        count(*) over by_key as landed_versions
+    from {{ staging_relation }} as landed
+    semi join (
+        select {{ key }} from {{ staging_relation }} group by {{ key }} having count(*) > 1
+    ) as repeated
+        on {{ same_key }}
+    window by_key as (partition by {{ key }})
+    qualify row_number() over (
+        partition by {{ key }}
+        order by export_date desc, file_name desc, source_file desc, source_row_number desc
+    ) = 1
+    {%- endif %}
 {%- endmacro %}
