@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import time
 import traceback
@@ -59,6 +58,7 @@ from ingest.ledger import (
     content_hashes,
     seen_paths,
 )
+from ingest.memory import memory_limit
 from ingest.normalise import clean_text, lookup, typed_name, vocabulary
 from ingest.pii import PiiKey, hmac_sql
 from ingest.private import private_dir, private_umask
@@ -148,17 +148,6 @@ class IngestReport:
 
 class BuildRefused(RuntimeError):
     """The build database cannot be used as it is (another PII key, an older layout): what to do."""
-
-
-DEFAULT_MEMORY_LIMIT = "2.5GB"  # also the default in dbt_project/profiles.yml
-
-
-def memory_limit() -> str:
-    """DuckDB's memory limit for the build (ingest and dbt): ``TALENT_DUCKDB_MEMORY_LIMIT``, else
-    2.5 GB. Beyond it DuckDB spills to ``<build dir>/tmp``. Measured on 8 million clean rows: ingest
-    alone peaks at 6.0 GiB without a limit (30 s), 3.7 GiB with 2.5 GB (33 s), 3.1 GiB with 2 GB
-    (39 s); the rest of a process's memory is Python's, polars' and Arrow's."""
-    return os.environ.get("TALENT_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
 
 
 def connect_build(build_db: Path, restricted_db: Path, key: PiiKey) -> duckdb.DuckDBPyConnection:

@@ -2,7 +2,8 @@
 
 import yaml
 
-from ingest.load import DEFAULT_MEMORY_LIMIT, connect_build
+from ingest.load import connect_build
+from ingest.memory import DEFAULT_MEMORY_LIMIT
 from ingest.pii import resolve_key
 from orchestration.defs.dbt.invocation import PROJECT_DIR, dbt_env
 from orchestration.settings import WarehouseSettings

@@ -77,7 +77,7 @@ def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str
     `tested_through` is the load time (``raw.load_ledger.loaded_at``) up to which the published
     warehouse's rows were tested; None (a full refresh, nothing published yet) tests every row.
     """
-    from ingest.load import memory_limit
+    from ingest.memory import memory_limit
 
     return {
         "TALENT_BUILD_DB": str(settings.build_db),  # dbt_project/profiles.yml
