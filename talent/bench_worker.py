@@ -29,7 +29,7 @@ def refresh(config: dict) -> dict:
 
 
 def ingest(config: dict) -> dict:
-    from ingest.load import connect_build, ingest
+    from ingest.load import close_build, connect_build, ingest
     from ingest.pii import resolve_key
 
     root = Path(config["root"])
@@ -40,7 +40,7 @@ def ingest(config: dict) -> dict:
         report = ingest(Path(config["landing"]), con, key, "bench-ingest")
         seconds = time.perf_counter() - started
     finally:
-        con.close()
+        close_build(con)
     return {
         "seconds": seconds,
         "files": report.new_files,

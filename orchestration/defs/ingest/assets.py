@@ -66,7 +66,7 @@ def _files_done(shown: progress.Reporter):
 def ingest_landing(
     context: dg.AssetExecutionContext, settings: WarehouseSettings, build_lock: dg.ResourceParam[HeldBuildLock]
 ):
-    from ingest.load import connect_build, ingest
+    from ingest.load import close_build, connect_build, ingest
     from ingest.pii import resolve_key
     from orchestration.defs.dbt.resources import dbt_project
     from orchestration.lock import holds_lock
@@ -101,7 +101,7 @@ def ingest_landing(
             ).fetchall())  # fmt: skip
             state = current_state(con, settings, dbt_project().manifest_path)
         finally:
-            con.close()
+            close_build(con)
     context.log.info("ingest: %s", report.summary())
     shown.finish("ingest", detail=report.summary())
     if (
