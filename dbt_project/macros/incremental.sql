@@ -75,29 +75,30 @@
 #}
 {% macro latest_version_per_key(staging_relation, source_name, key_columns) -%}
     {%- set key = key_columns | join(', ') -%}
+    {%- set latest_only -%}
+    window by_key as (partition by {{ key }})
+    qualify row_number() over (
+        partition by {{ key }}
+        order by export_date desc, file_name desc, source_file desc, source_row_number desc
+    ) = 1
+    {%- endset -%}
     {%- if is_incremental() %}
     select
         *,
         count(*) over by_key as landed_versions
     from {{ staging_relation }}
     where {{ key_in_files_loaded_since_last_run(staging_relation, source_name, key_columns) }}
-    window by_key as (partition by {{ key }})
-    qualify row_number() over (
-        partition by {{ key }}
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    {{ latest_only }}
     {%- else %}
-    {%- set same_key -%}
-        {%- for k in key_columns %}landed.{{ k }} is not distinct from repeated.{{ k }}{% if not loop.last %} and {% endif %}{% endfor -%}
+    {%- set repeated -%}
+        (select {{ key }} from {{ staging_relation }} group by {{ key }} having count(*) > 1) as repeated
+        on {% for k in key_columns %}landed.{{ k }} is not distinct from repeated.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endset %}
     select
         landed.*,
         cast(1 as bigint) as landed_versions
     from {{ staging_relation }} as landed
-    anti join (
-        select {{ key }} from {{ staging_relation }} group by {{ key }} having count(*) > 1
-    ) as repeated
-        on {{ same_key }}
+    anti join {{ repeated }}
 
     union all
 
@@ -105,14 +106,7 @@
         landed.*,
         count(*) over by_key as landed_versions
     from {{ staging_relation }} as landed
-    semi join (
-        select {{ key }} from {{ staging_relation }} group by {{ key }} having count(*) > 1
-    ) as repeated
-        on {{ same_key }}
-    window by_key as (partition by {{ key }})
-    qualify row_number() over (
-        partition by {{ key }}
-        order by export_date desc, file_name desc, source_file desc, source_row_number desc
-    ) = 1
+    semi join {{ repeated }}
+    {{ latest_only }}
     {%- endif %}
 {%- endmacro %}
