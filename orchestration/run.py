@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import os
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,9 +58,6 @@ def _suites(settings: WarehouseSettings):
     (`expectations.worker`): what a nightly `talent refresh` is. A process that runs again (the
     Dagster daemon, a test session) or has imported Great Expectations already runs them itself,
     importing it once for all its runs instead of once a run."""
-    import contextlib
-    import sys
-
     from expectations.worker import suite_worker
 
     global _ran_before
@@ -152,8 +151,11 @@ def refresh(
     ):
         start_worker(settings)  # dbt imports and parses on the other core while Dagster loads and ingest runs
         _skip_collection_at_exit()
+        # a process's first refresh loads the libraries; a later one (the daemon, tests) finds them
+        # loaded, and freezing again would only keep the earlier runs' uncollected garbage for good
+        loaded = "orchestration.definitions" in sys.modules
         try:
-            with _collector_paused():
+            with contextlib.nullcontext() if loaded else _collector_paused():
                 import dagster as dg
 
                 from orchestration.definitions import defs
