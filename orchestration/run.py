@@ -84,18 +84,6 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _skip_collection_at_exit() -> None:
-    """At exit, freeze what is left instead of collecting it: the process is ending, and the last
-    collection walks every object the run made (files are closed by their `with` blocks, not by it)."""
-    global _exit_hook
-    if not _exit_hook:
-        _exit_hook = True
-        atexit.register(gc.freeze)
-
-
-_exit_hook = False
-
-
 def _instance():
     import dagster as dg
 
@@ -150,10 +138,13 @@ def refresh(
         progress.reporting(reporter or progress.reporter()),
     ):
         start_worker(settings)  # dbt imports and parses on the other core while Dagster loads and ingest runs
-        _skip_collection_at_exit()
         # a process's first refresh loads the libraries; a later one (the daemon, tests) finds them
         # loaded, and freezing again would only keep the earlier runs' uncollected garbage for good
         loaded = "orchestration.definitions" in sys.modules
+        if not loaded:
+            # at exit, freeze what is left instead of collecting it: the last collection would walk
+            # every object the run made (files are closed by their `with` blocks, not by it)
+            atexit.register(gc.freeze)
         try:
             with contextlib.nullcontext() if loaded else _collector_paused():
                 import dagster as dg
