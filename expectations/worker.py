@@ -1,6 +1,7 @@
 """Great Expectations suites in a process of their own, warmed up while a refresh starts.
 
-Importing Great Expectations takes about 8 s of one core, and its first suite runs right after
+Importing Great Expectations takes about 8 s of one core (about 5 s here, where scipy and altair,
+which the suites do not use, load lazily: `defer_imports`), and its first suite runs right after
 ingest (the raw-layer checks gate dbt). A refresh started from the command line therefore starts
 this worker first: it imports Great Expectations and creates its context on the second core while
 the refresh process imports Dagster, loads the definitions and ingests. The asset checks then hand
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.abc
+import importlib.util
 import os
 import pickle
 import subprocess
@@ -126,8 +129,44 @@ def run_suite_on(build_db: Path, suite: str, run_id: str | None = None) -> Suite
         con.close()
 
 
+DEFERRED_PACKAGES = ("scipy", "altair")
+
+
+class _DeferredImports(importlib.abc.MetaPathFinder):
+    """Finds the modules of `packages` as the other finders do, but loads them lazily
+    (`importlib.util.LazyLoader`): a module is executed when one of its attributes is first used.
+
+    Great Expectations imports scipy and altair at its own import (statistical expectations,
+    plots) for about 3 s of the worker's ~8 s of a core, at the start of a refresh when both cores
+    are busy; the suites here use neither. A suite that did would load them at that moment.
+    """
+
+    def __init__(self, packages: tuple[str, ...]):
+        self.packages = frozenset(packages)
+
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] not in self.packages:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
+def defer_imports(packages: tuple[str, ...] = DEFERRED_PACKAGES) -> None:
+    """Load `packages` lazily in this process from now on (the suite worker's own process)."""
+    if not any(isinstance(finder, _DeferredImports) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _DeferredImports(packages))
+
+
 def _serve() -> None:
     """The worker's loop: (build_db, suite, run_id) in, SuiteResult (or _Failure) out, on stdin/stdout."""
+    defer_imports()
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed goes to the log, not the pipe

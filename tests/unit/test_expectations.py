@@ -163,6 +163,40 @@ def test_package_import_does_not_import_great_expectations():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
+def test_the_suite_worker_loads_scipy_and_altair_only_when_used():
+    """The worker's process defers scipy.stats and altair (about 3 s of its import): Great
+    Expectations and its context load without executing them, and they still work when used."""
+    code = (
+        "from expectations.worker import defer_imports; defer_imports()\n"
+        "from expectations.runner import _batch_definition; _batch_definition()\n"
+        "import sys\n"
+        "print(type(sys.modules['scipy.stats']).__name__, type(sys.modules['altair']).__name__)\n"
+        "import scipy.stats\n"
+        "print(scipy.stats.norm.cdf(0.0), type(sys.modules['scipy.stats']).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["_LazyModule", "_LazyModule", "0.5", "module"]
+
+
+def test_the_suite_worker_finds_what_the_suite_finds_in_process(template_db, tmp_path, con):
+    from expectations.worker import SuiteWorker
+
+    bad = tmp_path / "bad.duckdb"
+    with duckdb.connect(str(bad)) as writer:
+        writer.execute(f"attach '{template_db}' as template (read_only)")
+        writer.execute("copy from database template to bad")
+        writer.execute("update raw.certifications set person_key = 'not-a-key' where row_number = 3")
+    con.execute("update raw.certifications set person_key = 'not-a-key' where row_number = 3")
+    worker = SuiteWorker()
+    try:
+        in_worker = worker.run(bad, "raw_certifications", None)
+    finally:
+        worker.close()
+    in_process = run_suite(con, "raw_certifications")
+    assert failures(in_worker) == failures(in_process) == {("rows", "expect_column_values_to_match_regex", ("person_key",))}
+    assert in_worker.evaluated == in_process.evaluated > 0
+
+
 def test_suites_read_only_their_declared_tables(con):
     import great_expectations.expectations as gxe
 

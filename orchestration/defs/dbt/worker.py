@@ -9,6 +9,10 @@ every event of info level or above is one JSON line on standard output (what ``d
 --log-format json`` prints), and the exit code is dbt's (0 success, 1 a node failed, 2 dbt could
 not run), so `DbtCliInvocation` streams it as it would stream a dbt subprocess.
 
+Its build hands dbt's threads the ready node on the longest remaining chain first, and only when a
+thread is free (`orchestration.defs.dbt.schedule`): dbt's own loop queues every ready node at once,
+first in first out, so side tests ran while the chain that sets the build's length waited.
+
     python -m orchestration.defs.dbt.worker '<parse arguments as a JSON list>'
     stdin: one line, the build's arguments as a JSON list (end of input: exit 0 without building)
 
@@ -21,6 +25,7 @@ import gc
 import json
 import sys
 import threading
+from pathlib import Path
 
 SHOWN_LEVELS = frozenset({"info", "warn", "error"})  # what dbt prints on standard output
 
@@ -31,6 +36,8 @@ def main(argv: list[str]) -> int:
     gc.disable()
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
+
+    from orchestration.defs.dbt.schedule import prioritise_critical_path
 
     parse_args = json.loads(argv[0])
     log_flags = ["--log-level", "none", "--log-level-file", "debug"]  # standard output carries events only
@@ -44,6 +51,8 @@ def main(argv: list[str]) -> int:
     if not line:  # the run ended (or died) before its build step: nothing to build
         return 0
     build_args = json.loads(line)
+    if "--target-path" in build_args:  # the last build's times there order this one's nodes
+        prioritise_critical_path(Path(build_args[build_args.index("--target-path") + 1]) / "run_results.json")
 
     out = sys.stdout
     lock = threading.Lock()
