@@ -114,13 +114,14 @@ def refresh(
     from orchestration.history import now_utc
 
     started_at = now_utc()
-    from orchestration.defs.dbt.invocation import discard_worker, start_worker
+    from orchestration.defs.dbt.invocation import discard_prestarted, discard_worker, start_worker
 
     started = time.perf_counter()
     # Taken here to refuse before Dagster starts; the job's build_lock resource re-enters it.
     with build_lock(settings.build_dir, "talent refresh"):
         reason = nothing_to_do(settings)
         if reason:
+            discard_prestarted()  # the dbt process `talent refresh` started ahead: no build tonight
             _finish(settings, RunSummary(
                 f"up-to-date-{uuid.uuid4().hex[:12]}", settings.as_of_date, trigger, up_to_date=True,
                 started_at=started_at), alert=False)  # fmt: skip

@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from orchestration.defaults import DEFAULT_LANDING, DEFAULT_WAREHOUSE
+
 TIMEZONE = ZoneInfo("Asia/Shanghai")
-DEFAULT_LANDING = "data/landing"
-DEFAULT_WAREHOUSE = "data/warehouse/talent.duckdb"
 DEFAULT_SETTLE_SECONDS = 300  # a file modified less than this long ago is left for the next run
 DEFAULT_STALE_HOURS = 30.0  # a published file older than this: a night was missed (nightly at 02:00)
 DEFAULT_QUARANTINE_SHARE = 0.05  # a night quarantining more than this share of the rows it landed warns

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE
+from orchestration.defaults import DEFAULT_LANDING, DEFAULT_WAREHOUSE
 
 SAMPLE_PERSONS = 20_000
 SAMPLE_SEED = 2025
@@ -80,6 +80,9 @@ def refresh(
     Shows a progress bar per stage and a summary; dbt's per-node log and library warnings go to
     log files in the build directory (named in the summary), or to the terminal with -v.
     """
+    from orchestration.defs.dbt.invocation import prestart
+
+    prestart()  # dbt's import starts on the other core now; the run tells it what to parse
     from rich.console import Console
 
     from orchestration.run import BuildBusy, report_failure

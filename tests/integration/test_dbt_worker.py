@@ -71,3 +71,31 @@ def test_a_failing_dbt_command_fails_the_invocation(settings):
     with pytest.raises(DagsterDbtCliRuntimeError):
         list(stream(worker, settings).stream_raw_events())
     assert worker.returncode != 0
+
+
+def test_a_prestarted_worker_is_told_its_build_when_the_run_knows_it(settings):
+    """`talent refresh` starts the dbt process before it knows its settings (`prestart`); the run's
+    `start_worker` hands it the build's environment and parse arguments, and it builds as a worker
+    started knowing them does (the build database named in that environment is the one written)."""
+    invocation.prestart()
+    prestarted = invocation._prestarted
+    assert prestarted is not None and prestarted.poll() is None
+    worker = start_worker(settings)
+    assert worker is prestarted and invocation._prestarted is None  # taken, not a second process
+    worker = take_worker(settings, ["seed", "--select", "ref_skill_levels"])
+    assert worker is prestarted
+    events = list(stream(worker, settings).stream_raw_events())
+    assert worker.returncode == 0
+    done = [e.raw_event["data"]["node_info"] for e in events if e.raw_event["info"]["name"] == "LogSeedResult"]
+    assert [(n["node_name"], n["node_status"]) for n in done] == [("ref_skill_levels", "success")]
+    import duckdb
+
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        assert con.execute("select count(*) from reference.ref_skill_levels").fetchone()[0] > 0
+
+
+def test_a_prestarted_worker_no_run_takes_is_killed(settings):
+    invocation.prestart()
+    prestarted = invocation._prestarted
+    invocation.discard_prestarted()
+    assert prestarted.poll() is not None and invocation._prestarted is None

@@ -3,10 +3,15 @@ garbage collector paused and frozen after (orchestration.run._collector_paused);
 libraries load while dbt builds (publish.report.warm_up)."""
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from orchestration.run import _collector_paused
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Node:
@@ -58,3 +63,16 @@ def test_the_report_warm_up_loads_plotly_once_in_the_background():
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "['plotly', 'plotly.graph_objects']"
+
+
+def test_the_command_line_loads_without_dagster():
+    """`talent --help` answers at once, and `talent refresh` starts its dbt process before Dagster
+    loads (orchestration.defs.dbt.invocation.prestart): neither the command line nor that function
+    imports Dagster, dbt or Great Expectations."""
+    code = (
+        "import sys, talent.cli\n"
+        "from orchestration.defs.dbt.invocation import prestart\n"
+        "print(sorted(m for m in ('dagster', 'dbt', 'great_expectations', 'duckdb') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.strip() == "[]"

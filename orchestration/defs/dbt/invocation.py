@@ -20,14 +20,17 @@ What keeps dbt's fixed cost low from one night to the next:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchestration.settings import WarehouseSettings
+if TYPE_CHECKING:  # not at run time: `prestart` runs before Dagster is imported
+    from orchestration.settings import WarehouseSettings
 
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -93,7 +96,44 @@ def dbt_target_path(settings: WarehouseSettings) -> Path:
 
 
 WORKER_NICENESS = 10
+WORKER = [sys.executable, "-m", "orchestration.defs.dbt.worker"]
+_STATIC_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PYTHONUNBUFFERED": "1"}
 _worker: subprocess.Popen | None = None  # the warm dbt process of the run under way (`start_worker`)
+_prestarted: subprocess.Popen | None = None  # a dbt process importing dbt, not yet told its build
+
+
+def prestart() -> None:
+    """Start a dbt process before the run knows its settings, let alone holds the build lock: it
+    imports dbt (~3 s of a core) and touches no file until `start_worker` sends it the build's
+    environment and parse arguments. `talent refresh` calls this first, while the other core is
+    still idle (its own import of Dagster takes ~1.5 s of the first); a refresh with nothing to do,
+    or one that stops before starting its worker, kills it (`discard_prestarted`, also at exit)."""
+    global _prestarted
+    if _prestarted is not None and _prestarted.poll() is None:
+        return
+    _prestarted = subprocess.Popen(
+        WORKER,
+        env={**os.environ, **_STATIC_ENV},
+        cwd=PROJECT_DIR.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    _set_niceness(_prestarted, WORKER_NICENESS)
+    atexit.register(discard_prestarted)
+
+
+def discard_prestarted() -> None:
+    """Kill a prestarted dbt process no run took (it has only imported dbt: nothing to finish)."""
+    global _prestarted
+    worker, _prestarted = _prestarted, None
+    if worker is not None and worker.poll() is None:
+        worker.kill()
+        worker.wait()
+    if worker is not None:
+        for stream in (worker.stdin, worker.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def location_args(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> list[str]:
@@ -106,11 +146,15 @@ def location_args(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) 
     ]  # fmt: skip
 
 
+def worker_parse_args(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> list[str]:
+    """What the warm dbt process parses with: exactly the `--vars` and location the build will
+    have, so that the build can run on the parsed manifest (pure: unit-tested)."""
+    return [*dbt_build_args(settings)[1:3], *location_args(settings, project_dir)]
+
+
 def worker_command(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> list[str]:
-    """The warm dbt process's command line: it parses with exactly the `--vars` and location the
-    build will have, so that the build can run on the parsed manifest (pure: unit-tested)."""
-    parse_args = [*dbt_build_args(settings)[1:3], *location_args(settings, project_dir)]
-    return [sys.executable, "-m", "orchestration.defs.dbt.worker", json.dumps(parse_args)]
+    """The warm dbt process's command line, when it starts knowing its build (pure: unit-tested)."""
+    return [*WORKER, json.dumps(worker_parse_args(settings, project_dir))]
 
 
 def start_worker(settings: WarehouseSettings, project_dir: Path = PROJECT_DIR) -> subprocess.Popen:
@@ -154,28 +198,32 @@ def _serves(worker: subprocess.Popen | None, settings: WarehouseSettings, projec
 
 def _spawn(settings: WarehouseSettings, project_dir: Path) -> subprocess.Popen:
     """A warm dbt process with the build's environment (`dbt_env`, from the last publish's
-    marker), at low priority until it builds."""
+    marker), at low priority until it builds: the prestarted one if there is one, told its build
+    now, else a new one."""
+    global _prestarted
     from publish.state import read_marker
 
     dbt_target_path(settings).mkdir(parents=True, exist_ok=True)
     tested_through = (read_marker(settings.build_dir) or {}).get("ledger_last_load")
-    env = {
-        **os.environ,
-        **dbt_env(settings, tested_through),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    worker = subprocess.Popen(
-        worker_command(settings, project_dir),
-        env=env,
-        cwd=PROJECT_DIR.parent,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    build_env = dbt_env(settings, tested_through)
+    worker, _prestarted = _prestarted, None
+    if worker is not None and worker.poll() is None:
+        assert worker.stdin is not None
+        job = {"env": build_env, "parse": worker_parse_args(settings, project_dir)}
+        worker.stdin.write((json.dumps(job) + "\n").encode())
+        worker.stdin.flush()
+    else:
+        worker = subprocess.Popen(
+            worker_command(settings, project_dir),
+            env={**os.environ, **build_env, **_STATIC_ENV},
+            cwd=PROJECT_DIR.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        # its import and parse are speculative: they take the CPU the run leaves idle, not the run's own
+        _set_niceness(worker, WORKER_NICENESS)
     worker.talent_for = (settings.build_dir, project_dir)  # type: ignore[attr-defined]
-    # its import and parse are speculative: they take the CPU the run leaves idle, not the run's own
-    _set_niceness(worker, WORKER_NICENESS)
     return worker
 
 

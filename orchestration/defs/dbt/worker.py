@@ -16,6 +16,11 @@ first in first out, so side tests ran while the chain that sets the build's leng
     python -m orchestration.defs.dbt.worker '<parse arguments as a JSON list>'
     stdin: one line, the build's arguments as a JSON list (end of input: exit 0 without building)
 
+    python -m orchestration.defs.dbt.worker
+    stdin: first a line {"env": {...}, "parse": [...]}, the build's environment and parse
+    arguments, then the build's line as above. Started so (`invocation.prestart`) before the run
+    knows its settings, the process imports dbt meanwhile and touches no file until that line.
+
 Only dbt Core and the standard library are imported here: nothing of Dagster.
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -39,7 +45,15 @@ def main(argv: list[str]) -> int:
 
     from orchestration.defs.dbt.schedule import prioritise_critical_path
 
-    parse_args = json.loads(argv[0])
+    if argv:
+        parse_args = json.loads(argv[0])
+    else:  # started ahead of the run: the environment and parse arguments come when it knows them
+        first = sys.stdin.readline()
+        if not first:
+            return 0
+        job = json.loads(first)
+        os.environ.update(job["env"])
+        parse_args = job["parse"]
     log_flags = ["--log-level", "none", "--log-level-file", "debug"]  # standard output carries events only
     parsed = dbtRunner().invoke(["parse", *parse_args, *log_flags])
     gc.freeze()
