@@ -127,15 +127,17 @@ def start_dbt(args: list[str], db_path: Path, target: Path, *, dbt_vars: Mapping
     return subprocess.Popen(command, cwd=DBT_PROJECT, env=environment, stdout=stdout, stderr=subprocess.STDOUT)
 
 
-def failed_dbt_tests(target: Path) -> set[tuple[str | None, str]]:
-    """The tests a dbt invocation failed: (model, expression) for expression_is_true tests, (model,
-    test name) for other generic tests, (None, name) for singular ones."""
-    return set(dbt_test_failures(target))
+def failed_dbt_tests(target: Path, db: Path | None = None) -> set[tuple[str | None, str]]:
+    """The tests a dbt invocation failed: (model, expression) for each failed row rule (the
+    expression_is_true tests, and each broken expression of an expressions_are_true test, read
+    from `db`), (model, test name) for other generic tests, (None, name) for singular ones."""
+    return set(dbt_test_failures(target, db))
 
 
-def dbt_test_failures(target: Path) -> dict[tuple[str | None, str], int]:
+def dbt_test_failures(target: Path, db: Path | None = None) -> dict[tuple[str | None, str], int]:
     """The failing rows of each test a dbt invocation failed, keyed as in failed_dbt_tests (the
-    counts of two failed tests with the same key add up)."""
+    counts of two failed tests with the same key add up). An expressions_are_true test is split by
+    the expression each failing row broke, by running its compiled query on `db` again."""
     results = json.loads((target / "run_results.json").read_text())["results"]
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     failed: dict[tuple[str | None, str], int] = {}
@@ -145,8 +147,18 @@ def dbt_test_failures(target: Path) -> dict[tuple[str | None, str], int]:
         node = nodes[result["unique_id"]]
         metadata = node.get("test_metadata") or {}
         model = (node.get("attached_node") or "").split(".")[-1] or None
+        if metadata.get("name") == "expressions_are_true":
+            assert db is not None, f"{node['name']} failed: give the database to split it by expression"
+            with duckdb.connect(str(db), read_only=True) as con:
+                per_rule = con.execute(
+                    f"select failed_expression, count(*) from ({result['compiled_code']}) group by all"
+                ).fetchall()
+            for expression, rows in per_rule:
+                test = (model, " ".join(expression.split()))
+                failed[test] = failed.get(test, 0) + rows
+            continue
         if metadata.get("name") == "expression_is_true":
-            test = (model, metadata["kwargs"]["expression"].strip())
+            test = (model, " ".join(metadata["kwargs"]["expression"].split()))
         else:
             test = (model, metadata.get("name") or node["name"])
         failed[test] = failed.get(test, 0) + result["failures"]

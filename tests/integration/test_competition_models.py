@@ -667,7 +667,7 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
     )
     result = run_dbt(["test", "--select", *selected], copy, tmp_path)
     assert result.returncode == 1
-    failed = failed_dbt_tests(tmp_path / "target")
+    failed = failed_dbt_tests(tmp_path / "target", copy)
     assert {
         ("mart_promotion_followup", PROMOTION_BALANCE),
         ("mart_promotion_followup", "region_row_is_sum_of_units"),

@@ -353,7 +353,7 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
         assert no_data == 2
     result = run_dbt(["test", "--select", "mart_high_skill_ratio", "mart_target_progress"], copy, tmp_path)
     assert result.returncode == 1
-    assert dbt_test_failures(tmp_path / "target") == {
+    assert dbt_test_failures(tmp_path / "target", copy) == {
         ("mart_high_skill_ratio", RATIO_ARITHMETIC): 1,
         ("mart_target_progress", GAP_ARITHMETIC): 1,
         ("mart_target_progress", "(gap_pp is null) = (latest_ratio is null)"): 2,

@@ -755,7 +755,7 @@ def test_dbt_tests_own_the_rules_on_the_models_rows(built, tmp_path):
     ]
     result = run_dbt(["test", "--select", *selected], copy, tmp_path)
     assert result.returncode == 1
-    assert failed_dbt_tests(tmp_path / "target") == {
+    assert failed_dbt_tests(tmp_path / "target", copy) == {
         ("stg_raw__graduates", "graduates_certified between 0 and graduates"),
         ("mart_training_level_mix", "coalesce(advanced_plus_share between 0 and 1, person_times = 0)"),
         (None, "assert_policy_scorecard_covers_every_indicator"),
