@@ -99,3 +99,20 @@ def test_a_prestarted_worker_no_run_takes_is_killed(settings):
     prestarted = invocation._prestarted
     invocation.discard_prestarted()
     assert prestarted.poll() is not None and invocation._prestarted is None
+
+
+def test_dbts_own_log_has_no_debug_lines_unless_asked(settings, monkeypatch):
+    """The warm process drops dbt's debug events where they are fired (they cost a night ~1 s);
+    what dagster-dbt streams is unchanged, and TALENT_DBT_LOG_LEVEL=debug brings them back."""
+    log = dbt_target_path(settings) / "dbt.log"
+    for level, debug_lines in (("", False), ("debug", True)):
+        monkeypatch.setenv("TALENT_DBT_LOG_LEVEL", level)
+        log.unlink(missing_ok=True)
+        start_worker(settings)
+        worker = take_worker(settings, ["seed", "--select", "ref_region"])
+        events = list(stream(worker, settings).stream_raw_events())
+        assert worker.returncode == 0
+        assert any(e.raw_event["info"]["name"] == "LogSeedResult" for e in events)
+        text = log.read_text()
+        assert "Running with dbt=" in text
+        assert ("[debug]" in text) is debug_lines

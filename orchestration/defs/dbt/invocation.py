@@ -6,7 +6,7 @@ What keeps dbt's fixed cost low from one night to the next:
 - the as-of date reaches dbt in the environment (``TALENT_DBT_AS_OF_DATE``), never in ``--vars``,
   and the project reads it only when a node compiles: a change of ``--vars`` makes dbt re-parse the
   whole project, an environment variable read while parsing the files that read it;
-- dbt writes its artifacts, its ``partial_parse.msgpack`` and its own debug log to one stable folder
+- dbt writes its artifacts, its ``partial_parse.msgpack`` and its own log to one stable folder
   per build directory (``<build dir>/dbt``), instead of dagster-dbt's fresh folder per invocation
   (from which the updated parse state would never be read again). The parse state is tied to the
   build database's path (dbt hashes the connection settings), hence one folder per build;
@@ -91,7 +91,7 @@ def dbt_env(settings: WarehouseSettings, tested_through: str | None) -> dict[str
 
 
 def dbt_target_path(settings: WarehouseSettings) -> Path:
-    """dbt's artifacts, partial-parse state and debug log (dbt.log): one stable folder per build."""
+    """dbt's artifacts, partial-parse state and log (dbt.log): one stable folder per build."""
     return settings.build_dir / "dbt"
 
 

@@ -36,6 +36,29 @@ from pathlib import Path
 SHOWN_LEVELS = frozenset({"info", "warn", "error"})  # what dbt prints on standard output
 
 
+def drop_debug_events() -> None:
+    """Make dbt drop its debug-level events where they are fired, before they become messages.
+
+    A build fires a dozen debug events a node (each SQL statement, each connection opened and
+    closed), and dbt turns every event into a protobuf message before asking its loggers whether
+    they want it: on a night's build that was about a quarter of dbt's own Python time, for a
+    debug log nobody reads unless asked (`TALENT_DBT_LOG_LEVEL=debug` keeps them, in dbt.log).
+    What dagster-dbt reads (info and above, on standard output) is unchanged.
+    """
+    from dbt_common.events.base_types import EventLevel
+    from dbt_common.events.event_manager import EventManager
+
+    fire = EventManager.fire_event
+    quiet = (EventLevel.DEBUG, EventLevel.TEST)
+
+    def fire_event(self, e, level=None, node=None, force_warn_or_error_handling=False):
+        if not force_warn_or_error_handling and (level or e.level_tag()) in quiet:
+            return None
+        return fire(self, e, level, node, force_warn_or_error_handling)
+
+    EventManager.fire_event = fire_event
+
+
 def main(argv: list[str]) -> int:
     # dbt's import and parse make the objects the process keeps to its end, and little garbage:
     # no cyclic collection meanwhile, then they are frozen out of every later one
@@ -54,7 +77,11 @@ def main(argv: list[str]) -> int:
         job = json.loads(first)
         os.environ.update(job["env"])
         parse_args = job["parse"]
-    log_flags = ["--log-level", "none", "--log-level-file", "debug"]  # standard output carries events only
+    file_level = os.environ.get("TALENT_DBT_LOG_LEVEL", "info").strip().lower() or "info"
+    if file_level not in ("debug", "test"):
+        drop_debug_events()
+    # standard output carries events only; dbt.log in the target folder gets file_level and above
+    log_flags = ["--log-level", "none", "--log-level-file", file_level]
     parsed = dbtRunner().invoke(["parse", *parse_args, *log_flags])
     gc.freeze()
     gc.enable()
