@@ -27,5 +27,5 @@ def test_ingest_spills_beyond_the_limit_set_in_the_environment(tmp_path, monkeyp
 
 def test_dbt_profile_has_the_same_default():
     profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
-    setting = profile["talent_warehouse"]["outputs"]["build"]["settings"]["memory_limit"]
+    setting = profile["talent_warehouse"]["outputs"]["build"]["config_options"]["memory_limit"]
     assert f"'TALENT_DUCKDB_MEMORY_LIMIT', '{DEFAULT_MEMORY_LIMIT}'" in setting

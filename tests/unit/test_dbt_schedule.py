@@ -101,7 +101,7 @@ def test_dbts_queue_gives_the_critical_chain_first_and_a_node_only_to_a_free_thr
             queue.mark_done(node)
         print(waited, ",".join(order))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+    out = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     waited, order = out.stdout.split()
