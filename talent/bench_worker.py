@@ -4,7 +4,8 @@ The benchmark runs every measured run as a child process so that its peak memory
 and that of the processes it waits for: dbt, the suite worker) and its wall time belong to that run
 alone. Modes:
 
-- ``refresh CONFIG``: `orchestration.run.refresh` with these WarehouseSettings fields;
+- ``refresh CONFIG``: `orchestration.run.refresh` with these WarehouseSettings fields, the dbt process
+  started first (`invocation.prestart`), as `talent refresh` starts it;
 - ``ingest CONFIG``: `ingest.load.ingest` alone on ``landing`` into a new build under ``root``;
 - ``limit CONFIG``: the fair limit query on ``files`` as of ``as_of``;
 - ``clean``, ``small_files``, ``sample``: write the benchmark's data (`synth.clean`, `synth.generate`);
@@ -21,6 +22,10 @@ from pathlib import Path
 
 
 def refresh(config: dict) -> dict:
+    """What `talent refresh` runs, started the way it starts it: the dbt process first."""
+    from orchestration.defs.dbt.invocation import prestart
+
+    prestart()
     from orchestration.run import refresh as run_refresh
     from orchestration.settings import WarehouseSettings
 
