@@ -206,7 +206,7 @@ def bench(
     output: Annotated[Path, typer.Option(help="Markdown file the results are written into.")] = Path("BENCHMARKS.md"),
     regenerate: Annotated[bool, typer.Option(help="Generate the landing even if one of this scale exists.")] = False,
     repeat: Annotated[
-        int | None, typer.Option(help="Runs per measurement (default: the scale's, 3; 1 for region's full refresh).")
+        int | None, typer.Option(help="Runs per measurement (default: the scale's: 3, 1 at quick).")
     ] = None,
 ) -> None:
     """Benchmark the refresh at a scale against the fair limit (DuckDB alone on the same file).
