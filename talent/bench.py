@@ -54,13 +54,12 @@ class Scale:
     small_files: int = 0  # files of the many-small-files landing (0: not at this scale)
     rows_per_small_file: int = 50
     repeat: int = 3  # runs per measured scenario
-    full_repeat: int = 3  # runs of the slow full refreshes
 
 
 SCALES = {
     "quick": Scale(  # the sample scenarios run the same code as the clean ones, on another landing
         "quick", "tiny; keeps the benchmark code itself from rotting (the test suite runs it)",
-        clean_rows=20_000, small_files=20, rows_per_small_file=20, repeat=1, full_repeat=1,
+        clean_rows=20_000, small_files=20, rows_per_small_file=20, repeat=1,
     ),
     "sample": Scale(
         "sample", "the embedded sample (20,000 persons, seed 2025) and a landing of 1,000 small files",
@@ -424,7 +423,6 @@ def _landing_with_day(base: Path, day_folder: Path, out: Path) -> Path:
 def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=print, repeat: int | None = None) -> BenchReport:
     scale = SCALES[scale_name]
     runs_of = repeat or scale.repeat
-    full_runs = repeat or scale.full_repeat
     work = workdir / scale.name
     work.mkdir(parents=True, exist_ok=True)
     # the bench writes its landings just before reading them: they are complete, no settle time
@@ -466,7 +464,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         }
         root = work / "sample" / "full"
         sc = scenario("sample_full", "sample: landing to published file, empty warehouse")
-        refresh_runs(sc, full_runs, landing, root, last_export, before=lambda r=root: _fresh(r))
+        refresh_runs(sc, runs_of, landing, root, last_export, before=lambda r=root: _fresh(r))
         _nightly_scenarios(
             scenario, refresh_runs, work / "sample", landing, root, day, 0, runs_of, data, "sample", say, env
         )
@@ -507,8 +505,8 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         data["clean"] = {"rows": scale.clean_rows, "bytes": csv_file.stat().st_size, "as_of": as_of.isoformat()}
 
         sc = scenario("clean_ingest", "ingest alone: the clean CSV")
-        for i in range(full_runs):
-            say(f"  {sc.label} ({i + 1}/{full_runs})")
+        for i in range(runs_of):
+            say(f"  {sc.label} ({i + 1}/{runs_of})")
             sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}, env))
         shutil.rmtree(work / "clean" / "ingest", ignore_errors=True)
 
@@ -519,7 +517,7 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
 
         root = work / "clean" / "full"
         sc = scenario("clean_full", "clean CSV: landing to published file, empty warehouse")
-        refresh_runs(sc, full_runs, landing, root, as_of, before=lambda r=root: _fresh(r))
+        refresh_runs(sc, runs_of, landing, root, as_of, before=lambda r=root: _fresh(r))
         if sc.ok and scenarios["fair_limit"].ok:
             mart = _prepare("marts", {"warehouse": str(root / "warehouse" / "talent.duckdb"), "as_of": as_of.isoformat()}, env)
             matches = mart["counts"] == scenarios["fair_limit"].runs[-1].detail["counts"]
