@@ -695,24 +695,31 @@ class _Batch:
     # ---- normalisation: one lookup per column, of its distinct landed spellings
 
     def _distinct(self) -> dict[str, pl.Series]:
-        """Every column's distinct spellings, in one scan of the staged rows (for free-text columns
-        only those that cleaning can change: plain ASCII is clean already)."""
+        """Every column's distinct spellings (for free-text columns only those that cleaning can
+        change: plain ASCII is clean already), NULL among them when the column has one.
+
+        One ``select distinct`` a column, in one query: a ``list(distinct)`` aggregate of every
+        column in a single scan took 2.2-2.6 s at 8 M rows against 1.5 s. ``strlen = length``
+        (bytes = characters) is true only for ASCII and costs far less than the pattern, which then
+        runs on ASCII values only (most free text here is Chinese).
+        """
         out: dict[str, pl.Series] = {}
-        aggregates, few = [], []
+        parts = []
         for i, col in enumerate(self.columns):
-            if col.kind == c.ID_NUMBER:  # nearly one spelling per row: a plain distinct is cheaper
+            if col.kind == c.ID_NUMBER:  # nearly one spelling per row: kept apart, not copied
                 table = self.con.sql(f"select distinct {col.name} as raw from __landed").to_arrow_table()
                 out[col.name] = pl.from_arrow(table)["raw"]
                 continue
-            only = f" filter (where not regexp_full_match({col.name}, '{PLAIN}'))" if col.kind in TEXT_KINDS else ""
-            aggregates += [f"list(distinct {col.name}){only} as d{i}", f"bool_or({col.name} is null) as n{i}"]
-            few.append((i, col))
-        row = self.con.sql(f"select {', '.join(aggregates)} from __landed").to_arrow_table()
-        for i, col in few:
-            values = [v for v in (row.column(f"d{i}")[0].as_py() or []) if v is not None]
-            if row.column(f"n{i}")[0].as_py() or not row.num_rows:
-                values.append(None)
-            out[col.name] = pl.Series("raw", values, dtype=pl.Utf8)
+            keep = ""
+            if col.kind in TEXT_KINDS:
+                x = col.name
+                keep = f" where {x} is null or strlen({x}) <> length({x}) or not regexp_full_match({x}, '{PLAIN}')"
+            parts.append(f"select distinct {i}::smallint as i, {col.name} as raw from __landed{keep}")
+        found = pl.from_arrow(self.con.sql(" union all ".join(parts)).to_arrow_table()) if parts else None
+        by_column = found.partition_by("i", as_dict=True, include_key=False) if found is not None else {}
+        for i, col in enumerate(self.columns):
+            if col.name not in out:
+                out[col.name] = by_column[(i,)]["raw"] if (i,) in by_column else pl.Series("raw", [], dtype=pl.Utf8)
         return out
 
     def _lookups(self) -> None:

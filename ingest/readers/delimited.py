@@ -131,6 +131,16 @@ def records(lines: list[str]) -> Iterator[Record]:
 BLANK = " \t\r\n\f\v\u00a0\u3000\u200b\ufeff"  # what a blank cell may hold (both readers)
 
 
+def blank_sql(column: str) -> str:
+    """SQL that is true when a cell is blank as `_blank` sees it: NULL, empty, or nothing but BLANK.
+
+    ``trim`` with a set of characters is slow (about 1 s over 8 M cells here); the first character's
+    code point (``ascii``: 0 for an empty string) settles every cell that starts with anything else,
+    and only the rest are trimmed (0.1 s)."""
+    codes = ", ".join(str(ord(ch)) for ch in BLANK)
+    return f"({column} is null or (ascii({column}) in (0, {codes}) and trim({column}, '{BLANK}') = ''))"
+
+
 def _blank(fields: list[str]) -> bool:
     return not "".join(fields).strip(BLANK)
 
@@ -297,7 +307,7 @@ def stage_fast(con, table: str, path: Path, sniffed: Sniffed, counts: LineCounts
         con.execute(f"drop table if exists {table}")
         return None
     # rows wholly blank are not rows (the exact reader leaves them out too); rowids keep their place
-    blank = " and ".join(f"(c{i} is null or trim(c{i}, '{BLANK}') = '')" for i in range(width))
+    blank = " and ".join(blank_sql(f"c{i}") for i in range(width))
     return rows - con.execute(f"delete from {table} where {blank}").fetchone()[0]
 
 
@@ -320,7 +330,7 @@ def _extra_columns_empty(con, table: str, sniffed: Sniffed) -> bool:
     extra = [f"c{i}" for i in range(sniffed.header.width, sniffed.width)]
     if not extra:
         return True
-    cond = " or ".join(f"trim(coalesce({c}, ''), '{BLANK}') <> ''" for c in extra)
+    cond = " or ".join(f"not {blank_sql(c)}" for c in extra)
     return con.execute(f"select count(*) from {table} where {cond}").fetchone()[0] == 0
 
 

@@ -95,3 +95,23 @@ def test_a_changed_pii_key_is_refused(tmp_path, landing, pii_key, monkeypatch):
     monkeypatch.setenv("TALENT_PII_KEY", "another-key")
     with pytest.raises(RuntimeError, match="not the one this build database was pseudonymised with"):
         _connect(tmp_path)
+
+
+@pytest.mark.parametrize("reader", ["exact", "fast"])
+def test_free_text_is_cleaned_unless_it_is_plain_ascii_already(tmp_path, pii_key, monkeypatch, reader):
+    """Free-text values that cleaning can change (surrounding spaces, full-width or no-break
+    characters) are cleaned; plain ASCII is its own value, whichever reader read the file."""
+    if reader == "fast":
+        monkeypatch.setattr("ingest.load.FAST_BYTES", 0)
+    root = tmp_path / "landing"
+    write_csv(root / "certifications/2024-03-31/a.csv", HEADER, [
+        [" Y1 ", "王强", BOB, "焊工\u3000", "四级", "2024-03-06", "ACME\u00a0", "喀什", ""],
+        ["Ｙ２", "王强", BOB, "电工", "四级", "2024-03-06", "\u3000机构", "喀什", ""],
+        ["Y3", "王强", BOB, " Welder", "四级", "2024-03-06", "ACME Ltd", "喀什", ""],
+    ])
+    con, key = _connect(tmp_path)
+    ingest(root, con, key, "run-1")
+    rows = con.execute(
+        "select certificate_no, occupation_name, assessor_name from raw.certifications order by row_number"
+    ).fetchall()
+    assert rows == [("Y1", "焊工", "ACME"), ("Y2", "电工", "机构"), ("Y3", "Welder", "ACME Ltd")]
