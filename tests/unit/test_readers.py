@@ -288,8 +288,7 @@ CLEAN = [
     ("blank_fields_row", lines(HEADER, row("Y1"), ",,,,,,,", row("Y2"))),
     # cells of blank characters only (full-width and no-break spaces, a byte-order mark, a tab): a
     # blank row, and a blank trailing cell; a value that merely starts with one is not blank
-    ("blank_characters_row", lines(HEADER, row("Y1"), ",".join(["\u3000", " ", "\u00a0", "\ufeff", "\t", "", '""', ""]),
-                                   row("Y2"))),
+    ("blank_characters_row", lines(HEADER, row("Y1"), ["\u3000", " ", "\u00a0", "\ufeff", "\t", "", '""', ""], row("Y2"))),
     ("blank_characters_trailing_cell", lines(HEADER, row("Y1") + ["\u3000"], row("Y2") + [" \u00a0"])),
     ("value_after_blank_character", lines(HEADER, row("Y1"), ["\u3000Y2"] + row("Y2")[1:])),
     ("no_final_newline", lines(HEADER, row("Y1"), row("Y2")).rstrip("\n")),
