@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 import re
 import zipfile
 from pathlib import Path
@@ -314,3 +315,45 @@ def test_fast_path_gives_the_exact_readers_rows_or_steps_aside(tmp_path, name, t
         return
     strip = [pl.col(col).str.strip_chars() for col in exact.columns if exact.schema[col] == pl.Utf8]
     assert got.with_columns(strip).to_dicts() == exact.with_columns(strip).to_dicts()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\n1,2\n3,4\n",
+        b"a,b\r\n1,2\r\n3,4\r\n",  # with 7-byte blocks, CRLF pairs fall across a block boundary
+        b"a,b\r1,2\r3,4",
+        b'a,b\n1,2\n3,"x\ny"\n',  # the quote only in a later block
+    ],
+    ids=["lf", "crlf", "cr", "late_quote"],
+)
+def test_fingerprint_is_the_same_hashed_in_a_thread_block_by_block(tmp_path, monkeypatch, data):
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    whole = fingerprint(path)  # one block: hashed where it is read
+    monkeypatch.setattr("ingest.load.HASH_BLOCK", 7)  # many blocks: hashed in a thread
+    assert fingerprint(path) == whole
+    assert whole[0] == hashlib.sha256(data).hexdigest()
+    lines = {b"\n": whole[1].lf, b"\r": whole[1].cr, b"\r\n": whole[1].crlf}
+    ending = b"\r\n" if b"\r\n" in data else b"\r" if b"\r" in data else b"\n"
+    assert lines[ending] == data.count(ending) and whole[1].quotes == (b'"' in data)
+
+
+def test_a_failure_while_hashing_in_a_thread_is_raised_not_hung(tmp_path, monkeypatch):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a,b\n" * 100)
+    monkeypatch.setattr("ingest.load.HASH_BLOCK", 8)
+
+    class Broken:
+        def __init__(self):
+            self.calls = 0
+
+        def update(self, block):
+            self.calls += 1
+            raise MemoryError
+
+    broken = Broken()
+    monkeypatch.setattr("ingest.load.hashlib.sha256", lambda: broken)
+    with pytest.raises(MemoryError):
+        fingerprint(path)
+    assert broken.calls == 1  # the other blocks were taken, not hashed
