@@ -110,7 +110,13 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite_name: str, run_id: str | Non
         except duckdb.Error as exc:  # a missing table or column is a failed check, not a crash
             failed.append({"frame": frame.name, "expectation": "query", "error": _first_line(exc)})
             continue
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
+        # no query text of the unexpected rows (unused here): building it copies the whole frame
+        # (1.4 s of the 4.4 s that the raw certificates suite took at 8 M rows)
+        result_format = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": MAX_EXAMPLES,
+            "return_unexpected_index_query": False,
+        }
         if frame.keys:
             result_format["unexpected_index_column_names"] = list(frame.keys)
         suite = gx.ExpectationSuite(name=f"{suite_name}.{frame.name}", expectations=frame.expectations)

@@ -219,8 +219,9 @@ def test_good_data_passes(con, suite):
 # --- raw.certifications ----------------------------------------------------------------------------
 
 
-def test_bad_person_key_fails_and_is_reported_without_its_value(con):
-    con.execute("update raw.certifications set person_key = '110101199003074578' where row_number = 3")
+@pytest.mark.parametrize("bad", ["'110101199003074578'", "repeat('a', 64) || chr(10)"], ids=["id_number", "final_newline"])
+def test_bad_person_key_fails_and_is_reported_without_its_value(con, bad):
+    con.execute(f"update raw.certifications set person_key = {bad} where row_number = 3")
     failure = only_failure(run_suite(con, "raw_certifications"))
     assert (failure["frame"], failure["expectation"], failure["columns"]) == (
         "rows",
