@@ -322,7 +322,23 @@ def machine() -> dict:
     except OSError:
         pass
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1), "os": platform.platform()}
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1), "os": platform.platform(),
+        "bytecode": bytecode(),
+    }  # fmt: skip
+
+
+def bytecode() -> str:
+    """How the libraries' bytecode is had: `make install` compiles it; without that, a machine that
+    sets PYTHONDONTWRITEBYTECODE compiles every imported module in every process (seconds a run)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("dagster")
+    if spec and spec.origin and Path(importlib.util.cache_from_source(spec.origin)).exists():
+        return "compiled at install"
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "compiled by every process (none installed, PYTHONDONTWRITEBYTECODE set)"
+    return "compiled at first import"
 
 
 def load_average() -> str:
@@ -616,7 +632,8 @@ def render(report: BenchReport) -> str:
         "",
         (
             f"{r.scale.note}. Machine: {r.machine['cpu']}, {r.machine['cores']} cores, {r.machine['memory_gib']} "
-            f"GiB; {r.machine['os']}. Load average (1 / 5 / 15 min) before: {r.load_before}, after: "
+            f"GiB; {r.machine['os']}; library bytecode {r.machine.get('bytecode', 'unknown')}. "
+            f"Load average (1 / 5 / 15 min) before: {r.load_before}, after: "
             f"{r.load_after} (the machine is shared; figures are medians of the runs, with min – max)."
         ),
         "Versions: " + ", ".join(f"{k} {v}" for k, v in r.versions.items()) + ".",

@@ -36,6 +36,7 @@ def test_quick_benchmark_runs_every_measurement_and_writes_markdown(tmp_path, mo
     assert report.scenarios["clean_ingest"].runs[0].detail["rows_landed"] == 20_000
     assert report.scenarios["files_ingest"].runs[0].detail["files"] == 20
     assert all(r.peak_mib > 50 for sc in report.scenarios.values() for r in sc.runs)
+    assert report.machine["bytecode"] == "compiled at install"  # what `make install` does
     out = tmp_path / "BENCHMARKS.md"
     write_markdown(report, out)
     write_markdown(report, out)  # a re-run replaces its scale's section rather than appending
