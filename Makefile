@@ -16,7 +16,7 @@ PACKAGES := ingest synth expectations orchestration publish talent
 # refresh's start-up, and as much again in its dbt process and its suite worker).
 install: $(VENV)/.installed ## create .venv from uv.lock (bytecode compiled) and parse the dbt project
 
-$(VENV)/.installed: pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_project/models/*.yml dbt_project/models/*.md dbt_project/models/*/*.yml)
+$(VENV)/.installed: Makefile pyproject.toml uv.lock $(wildcard dbt_project/*.yml dbt_project/models/*.yml dbt_project/models/*.md dbt_project/models/*/*.yml)
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --compile-bytecode
 	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) >/dev/null
