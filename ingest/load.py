@@ -291,6 +291,9 @@ def _database_dir(con) -> Path:
     return Path(path).parent
 
 
+HASH_BLOCK = 8 << 20  # bytes read (and hashed) at a time
+
+
 def fingerprint(path: Path) -> tuple[str, LineCounts]:
     """sha256 of the bytes, and on the way the line ending the head uses (CRLF, LF or CR), counted,
     and whether there are quotes: what the fast path checks its row count against.
@@ -314,9 +317,6 @@ def fingerprint(path: Path) -> tuple[str, LineCounts]:
             quotes = quotes or b'"' in block
             last = block[-1:]
     return digest.hexdigest(), LineCounts(count["\n"], count["\r"], count["\r\n"], last in (b"\n", b"\r"), quotes)
-
-
-HASH_BLOCK = 8 << 20
 
 
 @contextmanager
@@ -745,20 +745,20 @@ class _Batch:
         out: dict[str, pl.Series] = {}
         parts = []
         for i, col in enumerate(self.columns):
+            x = col.name
             if col.kind == c.ID_NUMBER:  # nearly one spelling per row: kept apart, not copied
-                table = self.con.sql(f"select distinct {col.name} as raw from __landed").to_arrow_table()
-                out[col.name] = pl.from_arrow(table)["raw"]
+                out[x] = pl.from_arrow(self.con.sql(f"select distinct {x} as raw from __landed").to_arrow_table())["raw"]
                 continue
             keep = ""
             if col.kind in TEXT_KINDS:
-                x = col.name
                 keep = f" where {x} is null or strlen({x}) <> length({x}) or not regexp_full_match({x}, '{PLAIN}')"
-            parts.append(f"select distinct {i}::smallint as i, {col.name} as raw from __landed{keep}")
-        found = pl.from_arrow(self.con.sql(" union all ".join(parts)).to_arrow_table()) if parts else None
-        by_column = found.partition_by("i", as_dict=True, include_key=False) if found is not None else {}
+            parts.append(f"select distinct {i}::smallint as i, {x} as raw from __landed{keep}")
+        found = {}
+        if parts:
+            frame = pl.from_arrow(self.con.sql(" union all ".join(parts)).to_arrow_table())
+            found = {i: part["raw"] for (i,), part in frame.partition_by("i", as_dict=True, include_key=False).items()}
         for i, col in enumerate(self.columns):
-            if col.name not in out:
-                out[col.name] = by_column[(i,)]["raw"] if (i,) in by_column else pl.Series("raw", [], dtype=pl.Utf8)
+            out.setdefault(col.name, found.get(i, pl.Series("raw", [], dtype=pl.Utf8)))
         return out
 
     def _lookups(self) -> None:
