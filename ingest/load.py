@@ -677,14 +677,16 @@ class _Batch:
         self._stage()
         self._lookups()
         self._problems()
-        persons = self._persons()
         landed = dict(con.execute("select __file, count(*) from __landed group by all").fetchall())
         bad = dict(con.execute("select __file, count(*) from __bad group by all").fetchall())
-        self.loader.journal.mark("write", names)
         load_ids = [s.load_id for i, s in enumerate(self.batch) if landed.get(i)]
-        if persons is not None and persons.num_rows:
+        persons = self._persons()
+        # read to its end and sealed chunk by chunk here, before `con` runs anything else
+        chunks = restricted.seal_chunks(self.loader.key, load_ids, persons) if persons is not None else []
+        self.loader.journal.mark("write", names)
+        if chunks:
             fault_point("ingest.before_restricted")
-            restricted.write_chunks(con, self.loader.key, self.loader.run_id, load_ids, persons)
+            restricted.insert_chunks(con, self.loader.run_id, load_ids, chunks)
             fault_point("ingest.after_restricted")
         outcomes, ledger = [], []
         for i, s in enumerate(self.batch):
@@ -832,9 +834,10 @@ class _Batch:
 
     _GOOD = "anti join __bad b on b.__file = l.__file and b.row_number = l.row_number"
 
-    def _persons(self) -> pa.Table | None:
+    def _persons(self) -> pa.RecordBatchReader | None:
         """The ID number and name of every row that loads, with where it landed (the export reads
-        the latest record of each person; deduplicating here would cost more than it saves)."""
+        the latest record of each person; deduplicating here would cost more than it saves), as a
+        stream of record batches: the restricted store seals them one chunk at a time."""
         ids = [col for col in self.columns if col.kind == c.ID_NUMBER]
         if not ids:
             return None
@@ -851,7 +854,7 @@ class _Batch:
             {name_join}
             {self._GOOD}
             """
-        ).to_arrow_table()
+        ).to_arrow_reader(restricted.CHUNK_ROWS)
 
     def _insert_names(self) -> None:
         """Keyed hashes of every landed name, loaded or not: what redaction compares with."""

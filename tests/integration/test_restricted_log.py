@@ -54,3 +54,28 @@ def test_chunks_written_before_a_close_are_read_by_every_later_connection(tmp_pa
     finally:
         close_build(con)
     assert ids == [*first, "synthetic-id-3"]
+
+
+def test_a_stream_of_batches_is_sealed_in_the_same_chunks_as_the_table(tmp_path, monkeypatch):
+    """Ingest hands the store DuckDB's result batch by batch (`to_arrow_reader`): whatever the batch
+    sizes, the chunks are CHUNK_ROWS rows each, in order, and read back as the rows written."""
+    monkeypatch.setattr(restricted, "CHUNK_ROWS", 3)
+    key = resolve_key(tmp_path / "keys/pii.key")
+    ids = [f"synthetic-id-{i}" for i in range(8)]
+    table = _persons(ids)
+    batches = [table.slice(0, 2), table.slice(2, 5), table.slice(7, 1)]  # 2 + 5 + 1 rows, not 3s
+    reader = pa.RecordBatchReader.from_batches(
+        restricted.SCHEMA, [b for t in batches for b in t.to_batches()]
+    )
+    from_stream = restricted.seal_chunks(key, ["load-1"], reader)
+    from_table = restricted.seal_chunks(key, ["load-1"], table)
+    assert [c.rows for c in from_stream] == [c.rows for c in from_table] == [3, 3, 2]
+
+    con = connect_build(tmp_path / "build/build.duckdb", tmp_path / "restricted/restricted.duckdb", key)
+    try:
+        assert restricted.insert_chunks(con, "run-1", ["load-1"], from_stream) == 3
+        back = restricted.read_persons(con, key)
+    finally:
+        close_build(con)
+    assert back["id_number"].to_pylist() == ids
+    assert back["row_number"].to_pylist() == list(range(1, 9))
