@@ -27,7 +27,7 @@ def test_ingest_spills_beyond_the_limit_set_in_the_environment(tmp_path, monkeyp
     assert limit_of(tmp_path) == "953.6 MiB"  # DuckDB shows 10^9 bytes in binary units
     assert dbt_env(WarehouseSettings(), None)["TALENT_DUCKDB_MEMORY_LIMIT"] == "1GB"
     monkeypatch.delenv("TALENT_DUCKDB_MEMORY_LIMIT")
-    assert limit_of(tmp_path) == "2.3 GiB"  # the default, 2.5 GB
+    assert limit_of(tmp_path) == "2.0 GiB"  # the default, 2.2 GB
 
 
 def test_dbt_profile_has_the_same_default():

@@ -188,7 +188,7 @@ def test_the_as_of_date_travels_in_the_environment_so_dbt_partial_parse_stays_va
     env = dbt_env(WarehouseSettings(as_of="2025-12-31", build_path="/srv/b"), "2025-12-30 02:00:01.5")
     assert env == {
         "TALENT_BUILD_DB": "/srv/b/build.duckdb",
-        "TALENT_DUCKDB_MEMORY_LIMIT": "2.5GB",
+        "TALENT_DUCKDB_MEMORY_LIMIT": "2.2GB",
         "TALENT_DBT_AS_OF_DATE": "2025-12-31",
         "TALENT_DBT_TESTED_THROUGH": "2025-12-30 02:00:01.5",
     }
