@@ -16,6 +16,6 @@ def memory_limit() -> str:
     2.5 GB and at 3.1 GiB with 2.2 GB, in the same time (22.7 s against 22.3 s); the rest of a
     process's memory is Python's, polars' and Arrow's. A refresh adds the dbt process and the
     suite worker, alive beside it: all of them together peaked at 3.99 GiB with 2.5 GB and at
-    3.7 GiB with 2.2 GB, and the full refresh took as long (interleaved runs: medians 54.0 s and
+    3.7-3.8 GiB with 2.2 GB, and the full refresh took as long (interleaved runs: medians 54.0 s and
     54.3 s)."""
     return os.environ.get("TALENT_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
