@@ -92,12 +92,9 @@ def write_chunks(con, key: PiiKey, run_id: str, load_ids: list[str], persons: pa
 
 
 def _parts(persons: pa.Table | pa.RecordBatchReader) -> Iterator[pa.Table]:
-    if isinstance(persons, pa.Table):
-        for start in range(0, persons.num_rows, CHUNK_ROWS):
-            yield persons.slice(start, CHUNK_ROWS)
-        return
+    """Tables of CHUNK_ROWS rows (the last one fewer), in order, whatever the batches' sizes."""
     pending, rows = [], 0
-    for batch in persons:  # DuckDB's batches are ~CHUNK_ROWS when asked for them, any size here
+    for batch in persons.to_batches() if isinstance(persons, pa.Table) else persons:
         while batch.num_rows:
             take = batch.slice(0, CHUNK_ROWS - rows)
             pending.append(take)
