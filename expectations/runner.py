@@ -11,14 +11,16 @@ first is the table the suite is about), and whether a failure blocks publishing.
 suites (`rows: this_run`) can be given a run id: they then read only the rows that run loaded (the
 ledger knows them); the mart suites always read the whole mart.
 
-Importing Great Expectations costs seconds (~8 s on a 2-core machine): `warm_up()` starts it in a
-background thread, and :mod:`expectations.worker` runs the suites in a process of its own that
-imports it while the rest of a refresh starts.
+Importing Great Expectations costs seconds (~8 s on a 2-core machine): :mod:`expectations.worker`
+runs the suites in a process of its own that imports it while the rest of a refresh starts. A
+process without a worker imports it at its first suite, in the thread that runs it: never in a
+background thread, where it would race the caller's own imports (Python 3.11 can hand one of two
+threads importing the same modules a half-initialised module; a night failed with an empty
+expectation registry that way).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import threading
@@ -46,27 +48,6 @@ class SuiteResult:
 
 _lock = threading.Lock()  # a GE context is not meant to be shared by concurrent validations
 _context_lock = threading.Lock()  # one thread creates the context; the others wait for it
-_warming: threading.Thread | None = None
-
-
-def warm_up() -> None:
-    """Import Great Expectations and create its context in a background thread (once per process).
-
-    Call it before other work that does not need the interpreter much (a dbt subprocess, DuckDB
-    queries); the first suite then finds it ready, or waits for the rest.
-    """
-    global _warming
-    with _context_lock:
-        if _warming is not None or _create_batch_definition.cache_info().currsize:
-            return
-        _warming = threading.Thread(target=_warm, name="great-expectations-warm-up", daemon=True)
-        _warming.start()
-
-
-def _warm() -> None:
-    # an error here is raised again by the first real suite run, in its own step
-    with contextlib.suppress(Exception):
-        _batch_definition()
 
 
 def _batch_definition():

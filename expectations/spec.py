@@ -96,6 +96,9 @@ class SuiteSpec:
 
     def __call__(self, run_id: str | None = None) -> list[Frame]:
         """The suite's frames with their SQL rendered and their expectations built (imports GE)."""
+        # the package first: its import ends by registering the core expectations, and importing it
+        # waits for a thread that is importing it still (the registry module alone is ready sooner)
+        import great_expectations  # noqa: F401
         from great_expectations.expectations.registry import get_expectation_impl
 
         run_id = run_id if self.per_run else None

@@ -106,14 +106,6 @@ def suite_worker(log_path: Path | None = None) -> Iterator[SuiteWorker]:
         worker.close()
 
 
-def prepare() -> None:
-    """Get Great Expectations ready for the suites to come: the worker does it, else a thread here."""
-    if _worker is None:
-        from expectations.runner import warm_up
-
-        warm_up()
-
-
 def run_suite_on(build_db: Path, suite: str, run_id: str | None = None) -> SuiteResult:
     """Run a suite on the build database: in the worker when one is running, else here."""
     if _worker is not None:

@@ -163,6 +163,25 @@ def test_package_import_does_not_import_great_expectations():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
+def test_a_suite_is_built_while_another_thread_is_still_importing_great_expectations():
+    """Great Expectations fills its expectation registry at the very end of its import, seconds
+    after the registry module itself exists. A suite built in that window (another thread of the
+    process importing GE: a night failed so, "expect_column_values_to_not_be_in_set not found") must
+    wait for the import, not look into a half-filled registry."""
+    code = (
+        "import sys, threading, time\n"
+        "from expectations import SUITES\n"
+        "threading.Thread(target=__import__, args=('great_expectations',), daemon=True).start()\n"
+        "while 'great_expectations.expectations.registry' not in sys.modules:\n"
+        "    time.sleep(0.001)\n"
+        "time.sleep(0.05)\n"
+        "frames = SUITES['raw_carriers']()\n"
+        "print(sum(len(f.expectations) for f in frames))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    assert int(out) == sum(len(frame["expect"]) for frame in SUITES["raw_carriers"].frames)
+
+
 def test_the_suite_worker_loads_scipy_and_altair_only_when_used():
     """The worker's process defers scipy.stats and altair (about 3 s of its import): Great
     Expectations and its context load without executing them, and they still work when used."""

@@ -5,7 +5,6 @@ from datetime import datetime, time
 
 import dagster as dg
 
-from expectations.worker import prepare as prepare_suites
 from ingest import contract
 from orchestration import progress
 from orchestration.defs.dbt.invocation import ensure_worker
@@ -116,7 +115,6 @@ def ingest_landing(
             state["as_of_date"],
         )
         return
-    prepare_suites()  # the checks come next: get Great Expectations ready meanwhile
     statuses = report.by_status()
     for table in RAW_TABLES:
         yield dg.MaterializeResult(
