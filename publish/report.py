@@ -11,6 +11,7 @@ report compares with them.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import threading
@@ -174,9 +175,18 @@ def warm_up() -> None:
 
 
 def _warm() -> None:
-    import plotly.graph_objects as go
+    # a failure here is met again, and reported, by the report's own import in its step
+    with contextlib.suppress(Exception):
+        import plotly.graph_objects as go
 
-    go.Figure(go.Bar(x=[0], y=[0])).update_layout(template=TEMPLATE).to_dict()
+        go.Figure(go.Bar(x=[0], y=[0])).update_layout(template=TEMPLATE).to_dict()
+
+
+def _warmed() -> None:
+    """Wait for the warm-up thread, if any: two threads importing plotly's modules along different
+    paths at once can leave one of them a half-initialised module (Python 3.11's import locks)."""
+    if _warming is not None:
+        _warming.join()
 
 
 _warming: threading.Thread | None = None
@@ -184,6 +194,7 @@ TEMPLATE = "plotly_white"
 
 
 def _figures(data: dict) -> list[tuple[str, object]]:
+    _warmed()
     import plotly.graph_objects as go
 
     layout = {"font": {"family": FONT, "size": 13}, "margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "template": TEMPLATE,
