@@ -8,8 +8,9 @@ work with SQLAlchemy 2.1).
 
 `SUITES` is the registry orchestration turns into asset checks: per suite, the tables it reads (the
 first is the table the suite is about), and whether a failure blocks publishing. The raw-layer
-suites (`rows: this_run`) can be given a run id: they then read only the rows that run loaded (the
-ledger knows them); the mart suites always read the whole mart.
+suites (`rows: untested`) can be given the load time the published warehouse was tested through:
+they then read only the rows of files loaded after it (the ledger knows them); the mart suites
+always read the whole mart.
 
 Importing Great Expectations costs seconds (~8 s on a 2-core machine): :mod:`expectations.worker`
 runs the suites in a process of its own that imports it while the rest of a refresh starts. A
@@ -74,14 +75,15 @@ def _create_batch_definition():
     return asset.add_batch_definition_whole_dataframe("whole_frame")
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, suite_name: str, run_id: str | None = None) -> SuiteResult:
+def run_suite(con: duckdb.DuckDBPyConnection, suite_name: str, tested_through: str | None = None) -> SuiteResult:
     """Validate every frame of a suite against an open DuckDB connection to the build database.
 
-    With `run_id`, a raw-layer suite reads only the rows that run loaded; mart suites ignore it.
+    With `tested_through` (a load time), a raw-layer suite reads only the rows of files loaded after
+    it (:func:`expectations.spec.loaded_rows`); mart suites ignore it.
     """
     import great_expectations as gx
 
-    frames = SUITES[suite_name](run_id)
+    frames = SUITES[suite_name](tested_through)
     batch_definition = _batch_definition()
     evaluated = 0
     failed: list[dict[str, Any]] = []

@@ -9,7 +9,7 @@ suite; :mod:`expectations.runner` runs them all the same way.
 description: what the check guards (shown in Dagster)
 table: raw.certifications        # the asset the check is on
 reads: [raw.quarantine]           # further tables its queries read (dependencies of the check)
-rows: this_run                    # given the run id: $table is the rows it loaded; marts: `all` (default)
+rows: untested                    # $table: the rows no publish has tested yet; marts: `all` (default)
 blocking: true                    # a failure stops the publish
 values:                           # named values, usable in kwargs ("$name") and in SQL ($name)
   units: {seed: [ref_region, ref_prefectures], column: code}
@@ -24,14 +24,14 @@ frames:
         value_pairs_set: {seed: ref_skill_levels, columns: [skill_level, level_rank], types: {level_rank: int}}
 ```
 
-Frame kinds (`$table` is the suite's table, or this run's rows of it):
+Frame kinds (`$table` is the suite's table, or its rows no publish has tested yet):
 - `rows`: ``select <select> from $table [where <where>]``;
 - `distinct`: one row per distinct value (combination) of `select`, with its row count and one
   example row (`source_file`, `row_number`: the default `keys`): a multi-million-row table costs
   what its distinct values cost, and a failure names an example row;
 - `columns`: the table's column names (`column_name`), from information_schema;
 - `sql`: the frame's own `sql`, with `$table`, the named values and the run fragments of
-  :func:`run_fragments`.
+  :func:`untested_fragments`.
 
 Value references (in `values` and in expectation kwargs): `{seed: name | [names], column: c}` (a
 list), `{seed: ..., columns: [a, b]}` (a list of pairs), with `where: {column: value | [values]}`
@@ -87,26 +87,29 @@ class SuiteSpec:
     tables: tuple[str, ...]  # tables read; the first is the one the suite checks
     blocking: bool  # a failure stops the publish step
     description: str
-    # with a run id, `$table` is only the rows that run loaded; it finds them in raw.load_ledger,
-    # which is not listed in `tables` (the rows are chosen there, not checked; and listing it would
-    # make the blocking ledger check and these gate each other)
-    per_run: bool = False
+    # given the load time the published warehouse was tested through, `$table` is only the rows of
+    # files loaded after it; they are found in raw.load_ledger, which is not listed in `tables` (the
+    # rows are chosen there, not checked; and listing it would make the blocking ledger check and
+    # these gate each other)
+    untested_only: bool = False
     frames: tuple[dict[str, Any], ...] = ()
     values: dict[str, Any] = field(default_factory=dict)
 
-    def __call__(self, run_id: str | None = None) -> list[Frame]:
-        """The suite's frames with their SQL rendered and their expectations built (imports GE)."""
+    def __call__(self, tested_through: str | None = None) -> list[Frame]:
+        """The suite's frames with their SQL rendered and their expectations built (imports GE).
+
+        `tested_through`: see :func:`loaded_rows` (None: every row)."""
         # the package first: its import ends by registering the core expectations, and importing it
         # waits for a thread that is importing it still (the registry module alone is ready sooner)
         import great_expectations  # noqa: F401
         from great_expectations.expectations.registry import get_expectation_impl
 
-        run_id = run_id if self.per_run else None
+        tested_through = tested_through if self.untested_only else None
         values = {name: resolve(ref) for name, ref in self.values.items()}
         fragments = {
-            "table": loaded_rows(self.tables[0], run_id),
+            "table": loaded_rows(self.tables[0], tested_through),
             **{name: sql_literal(value) for name, value in values.items()},
-            **run_fragments(run_id),
+            **untested_fragments(tested_through),
         }
         frames = []
         for frame in self.frames:
@@ -211,46 +214,61 @@ def sql_literal(value: Any) -> str:
     return "null" if value is None else repr(value)
 
 
-# --- the rows of one run -----------------------------------------------------------------------------
+# --- the rows no publish has tested yet ------------------------------------------------------------
 
 
-def loaded_rows(table: str, run_id: str | None) -> str:
-    """A table as a FROM relation: all its rows, or only those one run loaded.
+def _after(tested_through: str) -> str:
+    """`tested_through` (a load time, ``raw.load_ledger.loaded_at``) as a timestamp literal."""
+    try:
+        dt.datetime.fromisoformat(tested_through)
+    except ValueError:
+        raise ValueError(f"tested_through must be a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff]), got {tested_through!r}") from None
+    return f"timestamp {sql_literal(tested_through)}"
 
-    A run's rows are those whose load_id is the content hash of a file the ledger records as
-    `loaded` by that run (raw tables are append-only and a file's bytes load once), so the raw
-    suites of a nightly run cost what that night landed, not the whole history.
+
+def loaded_rows(table: str, tested_through: str | None) -> str:
+    """A table as a FROM relation: all its rows, or only those no publish has tested yet.
+
+    `tested_through` is the last load time (``raw.load_ledger.loaded_at``) of the build the
+    published warehouse was made from (``last_publish.json``), whose checks passed. The untested
+    rows are those whose load_id is the content hash of a file the ledger records as `loaded`
+    after it (raw tables are append-only and a file's bytes load once): on a night after a publish,
+    what that night loaded; after a night that failed, its rows too, so a blocking check that
+    failed fails again until the data is fixed (dbt's staging tests read the same rows). A suite
+    then costs what has landed since the last publish, not the whole history.
     """
-    if run_id is None:
+    if tested_through is None:
         return table
     return (
         f"(select * from {table} where load_id in (select load_id from raw.load_ledger"
-        f" where run_id = {sql_literal(run_id)} and status = 'loaded'))"
+        f" where status = 'loaded' and loaded_at > {_after(tested_through)}))"
     )
 
 
 BALANCED_LEDGER_STATUSES = ("loaded", "rejected")  # files whose rows are all either loaded or quarantined
 
 
-def run_fragments(run_id: str | None) -> dict[str, str]:
-    """SQL conditions for the ledger reconciliation of one run (all true/false without a run).
+def untested_fragments(tested_through: str | None) -> dict[str, str]:
+    """SQL conditions for the ledger reconciliation of the files no publish has tested yet (all
+    true/false without `tested_through`: every file).
 
-    - `$this_run`: a ledger row of this run;
-    - `$earlier_load_ids`: a row whose load_id an earlier run's loaded/rejected ledger row accounts for;
-    - `$earlier_files`: the same for a (load_id, source_file) pair.
-    A run's check then balances its own files and still counts every orphan row, wherever it came from.
+    - `$untested`: a ledger row recorded after `tested_through` (or without a load time);
+    - `$tested_load_ids`: a row whose load_id a tested loaded/rejected ledger row accounts for;
+    - `$tested_files`: the same for a (load_id, source_file) pair.
+    A night's check then balances the files loaded since the last publish and still counts every
+    orphan row, wherever it came from.
     """
-    if run_id is None:
-        return {"this_run": "true", "earlier_load_ids": "false", "earlier_files": "false"}
-    run, balanced = sql_literal(run_id), sql_literal(list(BALANCED_LEDGER_STATUSES))
+    if tested_through is None:
+        return {"untested": "true", "tested_load_ids": "false", "tested_files": "false"}
+    after, balanced = _after(tested_through), sql_literal(list(BALANCED_LEDGER_STATUSES))
     accounted = (
         f"from raw.load_ledger where list_contains({balanced}, status) and load_id is not null"
-        f" and run_id is distinct from {run}"
+        f" and loaded_at <= {after}"
     )
     return {
-        "this_run": f"run_id = {run}",
-        "earlier_load_ids": f"coalesce(load_id in (select load_id {accounted}), false)",
-        "earlier_files": f"coalesce((load_id, source_file) in (select load_id, source_file {accounted}), false)",
+        "untested": f"coalesce(loaded_at > {after}, true)",
+        "tested_load_ids": f"coalesce(load_id in (select load_id {accounted}), false)",
+        "tested_files": f"coalesce((load_id, source_file) in (select load_id, source_file {accounted}), false)",
     }
 
 
@@ -264,8 +282,8 @@ def load_suite(path: Path) -> SuiteSpec:
     unknown = set(data) - {"description", "table", "reads", "rows", "blocking", "values", "frames"}
     if unknown:
         raise ValueError(f"{path.name}: unknown keys {sorted(unknown)}")
-    if data.get("rows", "all") not in ("all", "this_run"):
-        raise ValueError(f"{path.name}: rows is 'all' or 'this_run'")
+    if data.get("rows", "all") not in ("all", "untested"):
+        raise ValueError(f"{path.name}: rows is 'all' or 'untested'")
     for frame in data["frames"]:
         if frame["from"] not in ("rows", "distinct", "columns", "sql") or not frame.get("expect"):
             raise ValueError(f"{path.name}: frame {frame.get('name')} needs a known `from` and expectations")
@@ -274,7 +292,7 @@ def load_suite(path: Path) -> SuiteSpec:
         tables=(data["table"], *data.get("reads", ())),
         blocking=bool(data["blocking"]),
         description=" ".join(data["description"].split()),
-        per_run=data.get("rows", "all") == "this_run",
+        untested_only=data.get("rows", "all") == "untested",
         frames=tuple(data["frames"]),
         values=data.get("values", {}),
     )

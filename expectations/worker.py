@@ -62,11 +62,11 @@ class SuiteWorker:
             if log_path:
                 log.close()
 
-    def run(self, build_db: Path, suite: str, run_id: str | None) -> SuiteResult:
+    def run(self, build_db: Path, suite: str, tested_through: str | None) -> SuiteResult:
         with self._lock:
             self._served = True
             try:
-                pickle.dump((str(build_db), suite, run_id), self._proc.stdin)
+                pickle.dump((str(build_db), suite, tested_through), self._proc.stdin)
                 self._proc.stdin.flush()
                 reply = pickle.load(self._proc.stdout)
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
@@ -106,17 +106,17 @@ def suite_worker(log_path: Path | None = None) -> Iterator[SuiteWorker]:
         worker.close()
 
 
-def run_suite_on(build_db: Path, suite: str, run_id: str | None = None) -> SuiteResult:
+def run_suite_on(build_db: Path, suite: str, tested_through: str | None = None) -> SuiteResult:
     """Run a suite on the build database: in the worker when one is running, else here."""
     if _worker is not None:
-        return _worker.run(build_db, suite, run_id)
+        return _worker.run(build_db, suite, tested_through)
     import duckdb
 
     from expectations.runner import run_suite
 
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        return run_suite(con, suite, run_id)
+        return run_suite(con, suite, tested_through)
     finally:
         con.close()
 
@@ -157,7 +157,7 @@ def defer_imports(packages: tuple[str, ...] = DEFERRED_PACKAGES) -> None:
 
 
 def _serve() -> None:
-    """The worker's loop: (build_db, suite, run_id) in, SuiteResult (or _Failure) out, on stdin/stdout."""
+    """The worker's loop: (build_db, suite, tested_through) in, SuiteResult (or _Failure) out, on stdin/stdout."""
     defer_imports()
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -173,14 +173,14 @@ def _serve() -> None:
     gc.enable()
     while True:
         try:
-            build_db, suite, run_id = pickle.load(requests)
+            build_db, suite, tested_through = pickle.load(requests)
         except EOFError:
             gc.freeze()  # the process ends: no last collection over the suites' objects either
             return
         try:
             con = duckdb.connect(build_db, read_only=True)
             try:
-                reply = run_suite(con, suite, run_id)
+                reply = run_suite(con, suite, tested_through)
             finally:
                 con.close()
         except Exception as exc:  # noqa: BLE001 - reported by class, never by text

@@ -51,6 +51,17 @@ def write_marker(build_dir: Path, state: dict) -> None:
         os.close(fd)
 
 
+def tested_through(settings) -> str | None:
+    """The last load time (``raw.load_ledger.loaded_at``) of the build the published warehouse was
+    made from, whose checks and tests all passed: rows of files loaded after it are untested (this
+    night's, and a failed night's since). None, every row untested: a full refresh, nothing
+    published yet, or a publish of an empty ledger. dbt's staging tests and the raw-layer suites
+    read the same rows."""
+    if settings.full_refresh:
+        return None
+    return (read_marker(settings.build_dir) or {}).get("ledger_last_load") or None
+
+
 def clear_marker(build_dir: Path) -> None:
     (build_dir / MARKER).unlink(missing_ok=True)
 

@@ -139,7 +139,7 @@ def test_registry_shape_and_blocking_flags():
         assert spec.name and spec.description and spec.tables
         assert all(t.split(".")[0] in {"raw", "marts"} for t in spec.tables)
         # the raw layer is checked on the rows of the run; the marts whole
-        assert spec.per_run is (spec.tables[0].split(".")[0] == "raw")
+        assert spec.untested_only is (spec.tables[0].split(".")[0] == "raw")
 
 
 def test_a_suite_file_with_an_unknown_key_or_frame_kind_is_refused(tmp_path):
@@ -344,7 +344,7 @@ def test_mart_suites_only_scan_for_personal_columns():
         "mart_title_eligibility",
     }
     for name, spec in marts.items():
-        assert spec.tables == (f"marts.{name}",) and spec.blocking and not spec.per_run
+        assert spec.tables == (f"marts.{name}",) and spec.blocking and not spec.untested_only
         assert [(frame["name"], frame["from"]) for frame in spec.frames] == [("no_personal_columns", "columns")]
 
 
@@ -469,13 +469,17 @@ def test_missing_table_fails_every_frame_instead_of_raising(con):
     assert "certifications" in result.failed[0]["error"]
 
 
-# --- a night's checks read that night's rows -----------------------------------------------------
+# --- a night's checks read the rows no publish has tested yet ------------------------------------
 
 L3, FILE_C = "c" * 64, "certifications/2024-04-01/c.csv"
+# load times: before run r1, of runs r1 and r2 (the fixture's ledger), of run r3
+T0, T1, T2, T3 = "2024-06-01 00:00:00", "2024-06-01 01:00:00", "2024-06-02 01:00:00.5", "2024-06-03 01:00:00"
 
 
 def _land_file_of_run_r3(con, *, rows_loaded: int = 1) -> None:
-    """Run r3 loads c.csv: one good certificate (rows_loaded in the ledger may be set wrong)."""
+    """Run r3 loads c.csv: one good certificate (rows_loaded in the ledger may be set wrong). The
+    ledger's rows get their runs' load times (T1, T2, T3)."""
+    con.execute(f"update raw.load_ledger set loaded_at = case run_id when 'r1' then timestamp '{T1}' else timestamp '{T2}' end")
     con.execute(
         f"insert into raw.certifications ({CERTIFICATION_COLUMNS}) select '{L3}', '{FILE_C}', 'c.csv', date '2024-04-01', 2,"
         f" '{_certificate_no(2, 3)}', '{_person_key(4)}', '女', birth_date, occupation_code, occupation_name,"
@@ -484,48 +488,58 @@ def _land_file_of_run_r3(con, *, rows_loaded: int = 1) -> None:
     )
     con.execute(
         f"insert into raw.load_ledger ({LEDGER_14}) values ('{L3}', 'certifications', '{FILE_C}', 'c.csv', '2024-04-01', 400,"
-        f" 1, {rows_loaded}, {1 - rows_loaded}, 'loaded', null, null, 'r3', now())"
+        f" 1, {rows_loaded}, {1 - rows_loaded}, 'loaded', null, null, 'r3', timestamp '{T3}')"
     )
 
 
-def test_raw_suites_of_a_run_read_only_the_rows_that_run_loaded(con):
+def test_raw_suites_read_only_the_rows_loaded_after_the_last_publish(con):
     _land_file_of_run_r3(con)
     con.execute("update raw.certifications set skill_level = '九级工' where row_number = 3")  # a.csv, run r1
-    assert run_suite(con, "raw_certifications", run_id="r3").success
-    assert not run_suite(con, "raw_certifications", run_id="r1").success
-    assert not run_suite(con, "raw_certifications").success  # no run: every row
+    assert run_suite(con, "raw_certifications", tested_through=T2).success  # r1 and r2 published: r3's rows
+    assert not run_suite(con, "raw_certifications", tested_through=T0).success  # nothing published: r1's too
+    assert not run_suite(con, "raw_certifications").success  # every row
     con.execute(f"update raw.certifications set issue_date = '1985-01-01' where load_id = '{L3}'")
-    failure = only_failure(run_suite(con, "raw_certifications", run_id="r3"))
+    failure = only_failure(run_suite(con, "raw_certifications", tested_through=T2))
     assert failure["frame"] == "issue_dates" and failure["unexpected_values"] == ["1985-01-01"]
     assert failure["unexpected_rows"] == [{"source_file": FILE_C, "row_number": 2}]
-    # a run that loaded nothing of the source checks nothing of it (and the columns still)
+    # r3 failed and published nothing: a night after it, with nothing new, is tested through T2 still
+    # and fails the same way; once r3's rows are published (tested through T3) they are not read
+    assert only_failure(run_suite(con, "raw_certifications", tested_through=T2))["frame"] == "issue_dates"
+    assert run_suite(con, "raw_certifications", tested_through=T3).success
+    # nothing untested of the source: nothing of it is checked (and the columns still)
     con.execute("alter table raw.certifications add column name varchar")
-    failure = only_failure(run_suite(con, "raw_certifications", run_id="r2"))
+    failure = only_failure(run_suite(con, "raw_certifications", tested_through=T3))
     assert failure["frame"] == "columns"
 
 
-def test_ledger_reconciliation_of_a_run_balances_its_files_and_still_finds_orphans(con):
+def test_tested_through_must_be_a_timestamp(con):
+    with pytest.raises(ValueError, match="tested_through must be a timestamp"):
+        run_suite(con, "raw_certifications", tested_through="2024-06-01' or true --")
+
+
+def test_ledger_reconciliation_balances_the_untested_files_and_still_finds_orphans(con):
     _land_file_of_run_r3(con)
     con.execute(f"update raw.load_ledger set rows_landed = 5 where source_file = '{FILE_A}'")  # run r1
-    assert run_suite(con, "ledger_reconciliation", run_id="r3").success
-    assert not run_suite(con, "ledger_reconciliation", run_id="r1").success
-    # raw rows under a load id no ledger row accounts for fail whichever run is checked
+    assert run_suite(con, "ledger_reconciliation", tested_through=T2).success
+    assert not run_suite(con, "ledger_reconciliation", tested_through=T0).success
+    # raw rows under a load id no ledger row accounts for fail however far the publish tested
     con.execute("update raw.certifications set load_id = '" + "f" * 64 + "' where row_number = 5")
-    result = run_suite(con, "ledger_reconciliation", run_id="r3")
+    result = run_suite(con, "ledger_reconciliation", tested_through=T3)
     raw_vs_ledger = only_failure(result)
     assert raw_vs_ledger["frame"] == "raw_vs_ledger"
     assert raw_vs_ledger["unexpected_rows"] == [{"source": "certifications", "source_file": None, "load_id": "f" * 64}]
 
 
-def test_ledger_reconciliation_of_a_run_checks_the_rows_it_loaded(con):
+def test_ledger_reconciliation_checks_the_rows_of_the_untested_files(con):
     _land_file_of_run_r3(con, rows_loaded=0)  # the ledger says c.csv loaded nothing, raw holds a row
-    result = run_suite(con, "ledger_reconciliation", run_id="r3")
+    result = run_suite(con, "ledger_reconciliation", tested_through=T2)
     assert failures(result) == {
         ("raw_vs_ledger", "expect_column_pair_values_to_be_equal", ("ledger_rows_loaded", "raw_rows")),
         ("quarantine_vs_ledger", "expect_column_pair_values_to_be_equal",
          ("ledger_rows_quarantined", "quarantine_distinct_rows")),
     }
-    assert run_suite(con, "ledger_reconciliation", run_id="r1").success
+    # once c.csv is tested (T3), its ledger row is not read, and its raw row is accounted for
+    assert run_suite(con, "ledger_reconciliation", tested_through=T3).success
 
 
 def test_a_deferred_file_is_not_read_yet_and_needs_no_load_id(con):
@@ -533,6 +547,6 @@ def test_a_deferred_file_is_not_read_yet_and_needs_no_load_id(con):
         f"insert into raw.load_ledger ({LEDGER_14}) values (null, 'certifications', 'certifications/2024-05-01/late.csv',"
         " 'late.csv', '2024-05-01', 10, 0, 0, 0, 'deferred', 'modified 12 s ago', null, 'r3', now())"
     )
-    assert run_suite(con, "ledger_reconciliation", run_id="r3").success
+    assert run_suite(con, "ledger_reconciliation", tested_through=T0).success
     con.execute("update raw.load_ledger set status = 'late' where status = 'deferred'")
-    assert not run_suite(con, "ledger_reconciliation", run_id="r3").success
+    assert not run_suite(con, "ledger_reconciliation", tested_through=T0).success

@@ -122,12 +122,14 @@ def dbt_models(
     build_lock: dg.ResourceParam[HeldBuildLock],
 ):
     from ingest.faults import fault_point
-    from publish.state import read_marker
+    from publish.state import read_marker, tested_through
 
     marker = read_marker(settings.build_dir)
-    tested_through = (marker or {}).get("ledger_last_load")
     exclusions = nightly_exclusions(
-        settings, marker, manifest_sha256(dbt_project().manifest_path), sources_loaded_since(settings, tested_through)
+        settings,
+        marker,
+        manifest_sha256(dbt_project().manifest_path),
+        sources_loaded_since(settings, tested_through(settings)),
     )
     if exclusions:
         context.log.info("nothing changed since the last publish for: %s", exclusions[1])

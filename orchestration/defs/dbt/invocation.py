@@ -201,11 +201,10 @@ def _spawn(settings: WarehouseSettings, project_dir: Path) -> subprocess.Popen:
     marker), at low priority until it builds: the prestarted one if there is one, told its build
     now, else a new one."""
     global _prestarted
-    from publish.state import read_marker
+    from publish.state import tested_through
 
     dbt_target_path(settings).mkdir(parents=True, exist_ok=True)
-    tested_through = (read_marker(settings.build_dir) or {}).get("ledger_last_load")
-    build_env = dbt_env(settings, tested_through)
+    build_env = dbt_env(settings, tested_through(settings))
     worker, _prestarted = _prestarted, None
     if worker is not None and worker.poll() is None:
         assert worker.stdin is not None

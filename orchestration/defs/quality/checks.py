@@ -2,7 +2,8 @@
 
 Each suite of :mod:`expectations.runner` becomes one check on the asset whose table it reads;
 blocking suites stop everything downstream of that asset in the run, the publish included. The
-raw-layer suites read only the rows this run loaded (the ledger's rows with this run id).
+raw-layer suites read only the rows no publish has tested yet (files the ledger records as loaded
+after the last publish's last load: this night's, and those of a night that failed since).
 """
 
 
@@ -62,11 +63,12 @@ def _make_check(name: str, spec) -> dg.AssetChecksDefinition:
         build_lock: dg.ResourceParam[HeldBuildLock],
     ) -> dg.AssetCheckResult:
         from expectations.worker import run_suite_on
+        from publish.state import tested_through
 
         shown = progress.reporter()
         shown.start("checks", total=len(SUITES))
-        # raw-layer suites read the rows this run loaded; the marts are checked whole
-        result = run_suite_on(settings.build_db, name, context.run.run_id if spec.per_run else None)
+        # raw-layer suites read the rows no publish has tested yet; the marts are checked whole
+        result = run_suite_on(settings.build_db, name, tested_through(settings) if spec.untested_only else None)
         shown.advance("checks", detail=name)
         failed = shown_failures(settings, result.failed[:20])
         return dg.AssetCheckResult(
