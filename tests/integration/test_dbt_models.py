@@ -410,3 +410,43 @@ def test_staging_tests_read_only_rows_not_yet_tested_when_told(built, tmp_path):
     assert result.returncode == 1
     assert dbt_test_failures(target) == {("stg_raw__certifications", "not_null_columns"): 2}  # the new row's two nulls
     assert sorted(null_columns()) == [("birth_date", 1), ("level_rank", 1)]
+
+
+def test_key_tests_of_incremental_models_read_the_keys_the_last_run_recomputed(built, tmp_path):
+    """`__last_run__`: a unique test of an incremental model reads the rows of the keys its latest
+    run wrote, an older row left behind beside them included, and no other key. When every row has
+    the same loaded_through (a full refresh, a first build) that is every row, and the test reads
+    the table without the semi join that finds those keys."""
+    db_path, _ = built
+    copy = tmp_path / "build.duckdb"
+    copy.write_bytes(db_path.read_bytes())
+    table = "intermediate.int_certificates_latest"
+    unique = ["test", "--select", "unique_int_certificates_latest_certificate_no"]
+    target = tmp_path / "target"
+
+    def compiled() -> str:
+        return next(target.glob("compiled/**/unique_int_certificates_latest_certificate_no.sql")).read_text()
+
+    with duckdb.connect(str(copy)) as con:  # the build wrote every row: a duplicate anywhere is found
+        assert con.execute(f"select count(distinct loaded_through) from {table}").fetchall() == [(1,)]
+        con.execute(f"insert into {table} select * from {table} where certificate_no = 'C02'")
+    result = run_dbt(unique, copy, tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert dbt_test_failures(target) == {("int_certificates_latest", "unique"): 1}
+    assert "max(loaded_through)" not in compiled()
+
+    with duckdb.connect(str(copy)) as con:  # a later run recomputed C01 only; C02 is an older key
+        con.execute(f"update {table} set loaded_through = loaded_through - interval 1 day")
+        con.execute(f"update {table} set loaded_through = loaded_through + interval 1 day where certificate_no = 'C01'")
+    result = run_dbt(unique, copy, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]  # C02's duplicate is not the last run's key
+    assert "max(loaded_through)" in compiled()
+
+    with duckdb.connect(str(copy)) as con:  # an older C01 row left behind beside the recomputed one
+        con.execute(
+            f"insert into {table} select * replace (loaded_through - interval 1 day as loaded_through)"
+            f" from {table} where certificate_no = 'C01'"
+        )
+    result = run_dbt(unique, copy, tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert dbt_test_failures(target) == {("int_certificates_latest", "unique"): 1}
