@@ -68,7 +68,7 @@ from ingest.private import private_dir, private_umask
 from ingest.readers import SHAPE, FileRejected, ReadResult, read
 from ingest.readers.delimited import BLANK, LineCounts, fast_select, sniff, stage_fast
 from ingest.readers.text import HEAD, UTF8, EncodingError, candidates, to_utf8
-from ingest.redact import REDACTED, Redactor, name_form_expr
+from ingest.redact import REDACTED, WITHHELD, Redactor, name_form_expr, quarantine_value
 
 log = logging.getLogger(__name__)
 
@@ -454,11 +454,12 @@ class _Loader:
                 return
         if load_id in self.hashes:
             first, status = self.hashes[load_id]
+            what = f"the {status} file" if status else "the file read earlier in this run"
             self._final(f, load_id, FileOutcome(
-                f.source_file, DUPLICATE, message=f"same bytes as the {status} file in duplicate_of: changes nothing"
+                f.source_file, DUPLICATE, message=f"same bytes as {what} in duplicate_of: changes nothing"
             ), duplicate_of=first)
             return
-        self.hashes[load_id] = (f.source_file, REJECTED)  # until its batch is written
+        self.hashes[load_id] = (f.source_file, None)  # read in this run: loaded once its batch is written
         if f.source_file in self.crashed:
             self._reject(f, load_id, FileRejected(
                 f.source_file, None,
@@ -550,6 +551,8 @@ class _Loader:
     def _reject(self, f: LandedFile, load_id: str, rejected: FileRejected) -> None:
         """A file unusable as a whole: each of its rows quarantined with the reason (or the file as
         one entry with no row number when its rows cannot even be counted)."""
+        if self.hashes.get(load_id) == (f.source_file, None):  # its later copies are copies of a rejected file
+            self.hashes[load_id] = (f.source_file, REJECTED)
         rows = rejected.rows
         reason = f"file rejected: {rejected.reason}"
         n = rows.height if rows is not None else 0
@@ -869,6 +872,9 @@ class _Batch:
         con = self.con
         values = [r[0] for r in con.execute("select distinct value from __problems where value is not null").fetchall()]
         shown = self.loader.redactor.values(values)
+        rare = [v for v, s in shown.items() if s == v and quarantine_value(v, 0) == WITHHELD]
+        persons = self._persons_carrying(rare) if rare else {}
+        shown |= {v: quarantine_value(v, persons.get(v, 0)) for v in rare}
         con.register("__shown", arrow_table(
             {"value": list(shown), "shown": [v[:200] for v in shown.values()]}, {"value": pl.Utf8, "shown": pl.Utf8}
         ))  # fmt: skip
@@ -886,6 +892,30 @@ class _Batch:
             )
         finally:
             con.unregister("__shown")
+
+    def _persons_carrying(self, values: list[str]) -> dict[str, int]:
+        """value -> how many distinct persons' problem rows carry it (a person: the ID number,
+        normalised, else as landed, else the name as landed, else the row)."""
+        ids = [col for col in self.columns if col.kind == c.ID_NUMBER]
+        names = [col for col in self.columns if col.kind == c.PERSON_NAME]
+        person = [*(f"k.value, nullif(trim(l.{col.name}), '')" for col in ids[:1]),
+                  *(f"nullif(trim(l.{col.name}), '')" for col in names[:1]), "l.__file || ':' || l.row_number"]
+        id_join = self._join(ids[0], "k") if ids else ""
+        self.con.register("__rare", arrow_table({"value": values}, {"value": pl.Utf8}))
+        try:
+            rows = self.con.execute(
+                f"""
+                select p.value, count(distinct coalesce({', '.join(person)}))
+                from __problems p
+                join __landed l on l.__file = p.__file and l.row_number = p.row_number
+                {id_join}
+                where p.value in (select value from __rare)
+                group by p.value
+                """
+            ).fetchall()
+        finally:
+            self.con.unregister("__rare")
+        return dict(rows)
 
     def _insert_raw(self) -> None:
         cols = raw_columns(self.source)

@@ -14,6 +14,12 @@ published marts' text columns, log lines. Two tests, both on the text as a perso
 
 A value that fails either test is replaced whole by ``[redacted]``; a file or folder name by
 ``[redacted <tag>]`` with a keyed tag, so that two redacted files stay apart.
+
+A quarantined value passes a third test (:func:`quarantine_value`): a name that landed in another
+column than 姓名 (columns swapped by hand) is no landed name, so a value is kept only when it holds
+a digit (dates, amounts, codes; no run of seven digits or more: a phone number) or when the rows of
+at least :data:`QUARANTINE_MIN_PERSONS` persons carry it; else ``[withheld]``. The quarantine row
+still names file, row, column and reason.
 """
 
 from __future__ import annotations
@@ -24,6 +30,12 @@ import unicodedata
 import polars as pl
 
 REDACTED = "[redacted]"
+WITHHELD = "[withheld]"
+# a quarantined value without a digit is kept only when this many persons' rows carry it (then it
+# identifies no one: the threshold of the public edition's small counts, publish.public)
+QUARANTINE_MIN_PERSONS = 5
+_DIGIT = re.compile(r"\d")
+_LONG_DIGITS = re.compile(r"\d{7,}")
 _DATE8 = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 # overlapping windows (a lookahead), so that an ID inside a longer run of digits is found too
@@ -39,6 +51,19 @@ def compact(text: str) -> str:
 
 def id_shaped(text: str) -> bool:
     return bool(_ID_RUN.search(compact(text).upper()))
+
+
+def quarantine_value(value: str, persons: int) -> str:
+    """What the quarantine keeps of a value already found neither ID-shaped nor a landed name
+    (:meth:`Redactor.values`), carried by the rows of `persons` distinct persons: the value, or
+    ``[withheld]``. A name sits in an unrecognised vocabulary value only when columns were mixed
+    up, and then it is in one person's rows; a misspelling an office uses is in many."""
+    if persons >= QUARANTINE_MIN_PERSONS:
+        return value
+    text = "".join(unicodedata.normalize("NFKC", value).split())  # "139 1234 5678" is one run
+    if _DIGIT.search(text) and not _LONG_DIGITS.search(text):
+        return value
+    return WITHHELD
 
 
 def name_form(text: str) -> str:

@@ -48,6 +48,8 @@ def test_every_row_is_loaded_or_quarantined_and_resent_bytes_change_nothing(tmp_
     assert ledger["a.csv"] == ("loaded", 4, 2, 2)
     assert ledger["b.csv"] == ("loaded", 1, 1, 0)
     assert ledger["a-again.csv"] == ("duplicate", 0, 0, 0)
+    [(message,)] = con.execute("select message from raw.load_ledger where file_name = 'a-again.csv'").fetchall()
+    assert message == "same bytes as the file read earlier in this run in duplicate_of: changes nothing"
     assert ledger["readme.txt"][0] == "skipped"
     assert report.count("rows_landed") == report.count("rows_loaded") + report.count("rows_quarantined") == 5
 
@@ -62,6 +64,12 @@ def test_every_row_is_loaded_or_quarantined_and_resent_bytes_change_nothing(tmp_
     # nothing new the second time: the ledger knows every file
     again = ingest(landing, con, key, "run-2")
     assert again.new_files == 0
+    # the same bytes under a new name, a run later: a copy of the loaded file
+    (landing / "certifications/2024-07-01").mkdir()
+    shutil.copy(landing / "certifications/2024-03-31/a.csv", landing / "certifications/2024-07-01/a-resent.csv")
+    ingest(landing, con, key, "run-3")
+    [(message,)] = con.execute("select message from raw.load_ledger where file_name = 'a-resent.csv'").fetchall()
+    assert message == "same bytes as the loaded file in duplicate_of: changes nothing"
     assert con.execute("select count(*) from raw.certifications").fetchone()[0] == 3
 
 
@@ -115,3 +123,33 @@ def test_free_text_is_cleaned_unless_it_is_plain_ascii_already(tmp_path, pii_key
         "select certificate_no, occupation_name, assessor_name from raw.certifications order by row_number"
     ).fetchall()
     assert rows == [("Y1", "焊工", "ACME"), ("Y2", "电工", "机构"), ("Y3", "Welder", "ACME Ltd")]
+
+
+def test_a_name_in_a_vocabulary_column_is_withheld_and_an_office_misspelling_kept(tmp_path, pii_key):
+    """Columns mixed up by hand put a name where a region belongs: it was never landed as a name,
+    so only its rarity gives it away. The quarantine keeps a value without a digit only when at
+    least five persons' rows carry it (an office's misspelling), and a value with a digit (a bad
+    date) unless it is a long run of digits (a phone number)."""
+    root = tmp_path / "landing"
+    people = [make_id("650102", f"1990010{i}", f"{i:03d}") for i in range(1, 9)]
+    rows = [
+        ["Z1", "努尔", people[0], "焊工", "高级", "2024-03-05", "机构", "买买提江·吐尔逊", ""],  # a name as region
+        ["Z2", "帕提古丽", people[1], "焊工", "高级", "2024-02-30", "机构", "650102", ""],
+        ["Z3", "古丽", people[2], "焊工", "高级", "139 1234 5678", "机构", "650102", ""],  # a phone as date
+        # one office's misspelling, five persons (one of them twice): kept
+        *[[f"M{i}", f"人{i}", people[3 + i], "焊工", "高级", "2024-03-05", "机构", "乌鲁木其", ""] for i in range(5)],
+        ["M5", "人0", people[3], "焊工", "高级", "2024-03-06", "机构", "乌鲁木其", ""],
+        # the same person twice under another misspelling: still one person, withheld
+        *[[f"N{i}", "人0", people[3], "焊工", "高级", "2024-03-05", "机构", "喀什x", ""] for i in range(2)],
+    ]
+    write_csv(root / "certifications/2024-03-31/mixed.csv", HEADER, rows)
+    con, key = _connect(tmp_path)
+    ingest(root, con, key, "run-1")
+    shown = {r[0]: r[1] for r in con.execute("select column_name || ':' || row_number, value from raw.quarantine").fetchall()}
+    assert shown["region:2"] == "[withheld]"
+    assert shown["issue_date:3"] == "2024-02-30"
+    assert shown["issue_date:4"] == "[withheld]"
+    assert [shown[f"region:{n}"] for n in range(5, 11)] == ["乌鲁木其"] * 6
+    assert shown["region:11"] == shown["region:12"] == "[withheld]"
+    dump = str(con.execute("select * from raw.quarantine").fetchall())
+    assert "买买提江" not in dump and "1234" not in dump
