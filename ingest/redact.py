@@ -32,7 +32,7 @@ import polars as pl
 REDACTED = "[redacted]"
 WITHHELD = "[withheld]"
 # a quarantined value without a digit is kept only when this many persons' rows carry it (then it
-# identifies no one: the threshold of the public edition's small counts, publish.public)
+# identifies no one; the same number as the public edition's default threshold for small counts)
 QUARANTINE_MIN_PERSONS = 5
 _DIGIT = re.compile(r"\d")
 _LONG_DIGITS = re.compile(r"\d{7,}")
