@@ -4,10 +4,11 @@ Used wherever landed text may be shown: the quarantine's values, file names in t
 published marts' text columns, log lines. Two tests, both on the text as a person would read it
 (NFKC-normalised, so full-width digits are digits):
 
-- **ID-shaped**: once stripped of everything but letters and digits (spaces, dashes, dots ...), 17
-  digits and a digit or ``X`` whose characters 7-14 are a birth date (1900-2099), or a 15-digit
-  number with a birth date at 7-12 (first-generation IDs): a resident ID number however it was
-  written, check digit right or wrong;
+- **ID-shaped**: once stripped of everything but letters and digits (spaces, dashes, dots ...), or
+  of everything but digits and ``X`` (an ID split by a word: ``650102号1991...``), 17 digits and a
+  digit or ``X`` whose characters 7-14 are a birth date (1900-2099), or a 15-digit number with a
+  birth date at 7-12 (first-generation IDs): a resident ID number however it was written, check
+  digit right or wrong;
 - **a known name**: equal, once NFKC-normalised and stripped of whitespace, to the name of a person
   in any landed row (the build database keeps keyed hashes of them, ``raw.name_keys``, never the
   names themselves).
@@ -41,6 +42,7 @@ _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 # overlapping windows (a lookahead), so that an ID inside a longer run of digits is found too
 _ID_RUN = re.compile(rf"(?=\d{{6}}{_DATE8}\d{{3}}[\dX])|(?<!\d)\d{{6}}{_DATE6}\d{{3}}(?!\d)", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_NOT_ID_CHAR = re.compile(r"[^0-9X]+")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TOKEN = re.compile(r"[\W_]+")
 
@@ -50,7 +52,9 @@ def compact(text: str) -> str:
 
 
 def id_shaped(text: str) -> bool:
-    return bool(_ID_RUN.search(compact(text).upper()))
+    text = compact(text).upper()
+    # and once only its digits and X are left: an ID split by a character ("650102号1991...") is one
+    return bool(_ID_RUN.search(text) or _ID_RUN.search(_NOT_ID_CHAR.sub("", text)))
 
 
 def quarantine_value(value: str, persons: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.redact import WITHHELD, quarantine_value
+from ingest.redact import WITHHELD, id_shaped, quarantine_value
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,19 @@ from ingest.redact import WITHHELD, quarantine_value
 )
 def test_a_quarantined_value_is_kept_when_it_holds_a_short_number_or_is_common(value, persons, kept):
     assert quarantine_value(value, persons) == (value if kept else WITHHELD)
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("650102199103129115", True),
+        ("650102 1991-0312 9115", True),
+        ("650102号199103129115", True),  # split by a character: still one ID number
+        ("培训学校650102号，199103129115x", True),
+        ("650102", False),  # a region code
+        ("2024年3月31日第2期", False),
+        ("证书 6501022024 第 0312 号", False),  # digits that make no birth date where an ID has one
+    ],
+)
+def test_an_id_number_is_found_however_it_is_split(text, shaped):
+    assert id_shaped(text) is shaped
