@@ -5,7 +5,7 @@ published marts' text columns, log lines. Two tests, both on the text as a perso
 (NFKC-normalised, so full-width digits are digits):
 
 - **ID-shaped**: once stripped of everything but letters and digits (spaces, dashes, dots ...), or
-  of everything but digits and ``X`` (an ID split by a word: ``650102号1991...``), 17 digits and a
+  also of one or two letters between digits (an ID split by a word: ``650102号1991...``), 17 digits and a
   digit or ``X`` whose characters 7-14 are a birth date (1900-2099), or a 15-digit number with a
   birth date at 7-12 (first-generation IDs): a resident ID number however it was written, check
   digit right or wrong;
@@ -42,7 +42,7 @@ _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 # overlapping windows (a lookahead), so that an ID inside a longer run of digits is found too
 _ID_RUN = re.compile(rf"(?=\d{{6}}{_DATE8}\d{{3}}[\dX])|(?<!\d)\d{{6}}{_DATE6}\d{{3}}(?!\d)", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_NOT_ID_CHAR = re.compile(r"[^0-9X]+")
+_SPLIT = re.compile(r"(?<=\d)[^\d]{1,2}(?=\d)")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TOKEN = re.compile(r"[\W_]+")
 
@@ -53,8 +53,8 @@ def compact(text: str) -> str:
 
 def id_shaped(text: str) -> bool:
     text = compact(text).upper()
-    # and once only its digits and X are left: an ID split by a character ("650102号1991...") is one
-    return bool(_ID_RUN.search(text) or _ID_RUN.search(_NOT_ID_CHAR.sub("", text)))
+    # and with one or two letters between digits taken out: an ID split by a word ("650102号1991...")
+    return bool(_ID_RUN.search(text) or _ID_RUN.search(_SPLIT.sub("", text)))
 
 
 def quarantine_value(value: str, persons: int) -> str:

@@ -36,6 +36,8 @@ def test_a_quarantined_value_is_kept_when_it_holds_a_short_number_or_is_common(v
         ("650102", False),  # a region code
         ("2024年3月31日第2期", False),
         ("证书 6501022024 第 0312 号", False),  # digits that make no birth date where an ID has one
+        # numbers of a sentence, words apart: not one number
+        ("left as it was: as of 2026-07-01, published 2026-12-01 08:40:12 (run 3f2a1b4c)", False),
     ],
 )
 def test_an_id_number_is_found_however_it_is_split(text, shaped):
