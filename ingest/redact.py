@@ -9,7 +9,7 @@ published marts' text columns, log lines. Two tests, both on the text as a perso
   digit or ``X`` whose characters 7-14 are a birth date (1900-2099), or a 15-digit number with a
   birth date at 7-12 (first-generation IDs): a resident ID number however it was written, check
   digit right or wrong;
-- **a known name**: equal, once NFKC-normalised and stripped of whitespace, to the name of a person
+- **a known name**: equal, once NFKC-normalised, lower-cased and stripped of whitespace, to the name of a person
   in any landed row (the build database keeps keyed hashes of them, ``raw.name_keys``, never the
   names themselves).
 
@@ -71,13 +71,14 @@ def quarantine_value(value: str, persons: int) -> str:
 
 
 def name_form(text: str) -> str:
-    """The form of a name that is hashed into ``raw.name_keys`` (and compared with it)."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).strip(_INVISIBLE)
+    """The form of a name that is hashed into ``raw.name_keys`` (and compared with it): NFKC,
+    lower case (a Latin-script name written in capitals is the same name), without whitespace."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split()).strip(_INVISIBLE)
 
 
 def name_form_expr(expr: pl.Expr) -> pl.Expr:
     """:func:`name_form` as a polars expression (blank -> null)."""
-    s = expr.str.normalize("NFKC").str.replace_all(r"\s+", "").str.strip_chars(_INVISIBLE)
+    s = expr.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", "").str.strip_chars(_INVISIBLE)
     return pl.when(s.str.len_chars() > 0).then(s)
 
 

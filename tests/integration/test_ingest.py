@@ -153,3 +153,22 @@ def test_a_name_in_a_vocabulary_column_is_withheld_and_an_office_misspelling_kep
     assert shown["region:11"] == shown["region:12"] == "[withheld]"
     dump = str(con.execute("select * from raw.quarantine").fetchall())
     assert "买买提江" not in dump and "1234" not in dump
+
+
+def test_a_latin_script_name_is_known_in_any_case(tmp_path, pii_key):
+    """A name that landed as "Aygul Tursun" is redacted when it turns up as "AYGUL TURSUN" or
+    "aygul  tursun" (a provider, a file name): the name keys ignore case and spacing."""
+    from ingest.redact import REDACTED, Redactor, name_form, name_form_expr
+
+    root = tmp_path / "landing"
+    write_csv(root / "certifications/2024-03-31/a.csv", HEADER, [
+        ["L1", "Aygul Tursun", ALICE, "焊工", "高级", "2024-03-05", "机构", "650102", ""],
+    ])
+    con, key = _connect(tmp_path)
+    ingest(root, con, key, "run-1")
+    shown = Redactor(con, key).values(["AYGUL TURSUN", "aygul  tursun", "Aygul Tursunova"])
+    assert shown == {"AYGUL TURSUN": REDACTED, "aygul  tursun": REDACTED, "Aygul Tursunova": "Aygul Tursunova"}
+    import polars as pl
+
+    texts = ["Aygul Tursun", "ＡＹＧＵＬ\u3000TURSUN", "热依拉·买买提"]
+    assert pl.DataFrame({"t": texts}).select(name_form_expr(pl.col("t")))["t"].to_list() == [name_form(t) for t in texts]
