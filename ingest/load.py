@@ -837,14 +837,18 @@ class _Batch:
 
     _GOOD = "anti join __bad b on b.__file = l.__file and b.row_number = l.row_number"
 
+    def _of_kind(self, kind: str) -> list[c.Column]:
+        """The source's columns of one kind (its ID number, its name), in contract order."""
+        return [col for col in self.columns if col.kind == kind]
+
     def _persons(self) -> pa.RecordBatchReader | None:
         """The ID number and name of every row that loads, with where it landed (the export reads
         the latest record of each person; deduplicating here would cost more than it saves), as a
         stream of record batches: the restricted store seals them one chunk at a time."""
-        ids = [col for col in self.columns if col.kind == c.ID_NUMBER]
+        ids = self._of_kind(c.ID_NUMBER)
         if not ids:
             return None
-        names = [col for col in self.columns if col.kind == c.PERSON_NAME]
+        names = self._of_kind(c.PERSON_NAME)
         name = "n.value" if names else "null::varchar"
         name_join = self._join(names[0], "n") if names else ""
         return self.con.sql(
@@ -896,8 +900,8 @@ class _Batch:
     def _persons_carrying(self, values: list[str]) -> dict[str, int]:
         """value -> how many distinct persons' problem rows carry it (a person: the ID number,
         normalised, else as landed, else the name as landed, else the row)."""
-        ids = [col for col in self.columns if col.kind == c.ID_NUMBER]
-        names = [col for col in self.columns if col.kind == c.PERSON_NAME]
+        ids = self._of_kind(c.ID_NUMBER)
+        names = self._of_kind(c.PERSON_NAME)
         person = [*(f"k.value, nullif(trim(l.{col.name}), '')" for col in ids[:1]),
                   *(f"nullif(trim(l.{col.name}), '')" for col in names[:1]), "l.__file || ':' || l.row_number"]
         id_join = self._join(ids[0], "k") if ids else ""
