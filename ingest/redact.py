@@ -30,6 +30,8 @@ import unicodedata
 
 import polars as pl
 
+from ingest.arrow import for_duckdb
+
 REDACTED = "[redacted]"
 WITHHELD = "[withheld]"
 # a quarantined value without a digit is kept only when this many persons' rows carry it (then it
@@ -100,7 +102,7 @@ class Redactor:
         if not keys:
             return set()
         frame = pl.DataFrame({"text": list(keys), "name_key": list(keys.values())})
-        self.con.register("__redact_probe", frame.to_arrow())
+        self.con.register("__redact_probe", for_duckdb(frame))
         try:
             hits = self.con.execute(
                 "select text from __redact_probe where name_key in (select name_key from raw.name_keys)"

@@ -49,8 +49,8 @@ def test_a_failed_blocking_check_fails_again_the_next_night_until_the_data_is_fi
     with monkeypatch.context() as broken:
         import ingest.load
 
-        real = ingest.load.hmac_sql
-        broken.setattr(ingest.load, "hmac_sql", lambda column: f"upper({real(column)})")
+        real = ingest.load.hmac_expr
+        broken.setattr(ingest.load, "hmac_expr", lambda expr, key: real(expr, key).str.to_uppercase())
         second = refresh(settings)
     assert not second.published and SUITE in second.failed_check_names, second.describe()
 

@@ -172,3 +172,51 @@ def test_a_latin_script_name_is_known_in_any_case(tmp_path, pii_key):
 
     texts = ["Aygul Tursun", "ＡＹＧＵＬ\u3000TURSUN", "热依拉·买买提"]
     assert pl.DataFrame({"t": texts}).select(name_form_expr(pl.col("t")))["t"].to_list() == [name_form(t) for t in texts]
+
+
+def _raw_and_persons(tmp_path, rows: list[list[str]]):
+    write_csv(tmp_path / "landing/certifications/2024-03-31/a.csv", HEADER, rows)
+    con, key = _connect(tmp_path)
+    try:
+        ingest(tmp_path / "landing", con, key, "run-1")
+        raw = con.execute(
+            "select * exclude (load_id, source_file) from raw.certifications order by certificate_no"
+        ).fetchall()
+        register_persons(con, key)
+        persons = con.execute("select person_key, id_number, name from persons order by id_number").fetchall()
+        quarantined = con.execute("select row_number, column_name, reason from raw.quarantine order by all").fetchall()
+        return raw, persons, quarantined
+    finally:
+        con.close()
+
+
+def test_columns_already_clean_load_as_landed_and_equal_the_cleaned_spellings(tmp_path, pii_key):
+    """A column whose every loading spelling is its own value is read as landed (no lookup join):
+    the raw rows, the restricted store's persons and the quarantine are what the same rows give
+    when every spelling must be cleaned first (full-width, padded, lower-case x)."""
+    carol = make_id("654002", "19920202", "101")
+    clean = [
+        ["Y1", "阿依古丽", ALICE, "焊工", "高级", "2024-03-05", "机构", "650102", "有效"],
+        ["Y2", "王强", BOB, "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
+        ["Y3", "王强", BOB, "电工", "技师", "2024-03-07", "机构", "653100", "撤销"],
+        ["Y4", "坏号", BOB[:-1] + ("0" if BOB[-1] != "0" else "1"), "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
+        ["Y5", "Carol", carol, "电工", "四级", "2024-03-06", "机构", "654000", "有效"],
+    ]
+    messy = [
+        ["Ｙ1", " 阿依古丽 ", ALICE.lower() if ALICE.endswith("X") else f" {ALICE}", "焊工 ", "高级", "2024-03-05",
+         "机构", "650102", "有效 "],
+        ["Y2", "王强", f"{BOB}\u3000", "电工", "四级", "2024-03-06", "机构\u00a0", "653100", "有效"],
+        ["Y3", "王强", BOB, "电工", "技师", "2024-03-07", "机构", "653100", "撤销"],
+        ["Y4", "坏号", BOB[:-1] + ("0" if BOB[-1] != "0" else "1"), "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
+        ["Y5", "Ｃａｒｏｌ", carol, "电工", "四级", "2024-03-06", "机构", "654000", "有效"],
+    ]
+    as_landed = _raw_and_persons(tmp_path / "clean", clean)
+    cleaned = _raw_and_persons(tmp_path / "messy", messy)
+    raw, persons, quarantined = as_landed
+    assert [r[3] for r in raw] == ["Y1", "Y2", "Y3", "Y5"]  # Y4's check digit is wrong
+    assert quarantined == [(5, "id_number", "ID number check digit wrong")]  # the header is line 1
+    assert {(p[1], p[2]) for p in persons} == {(ALICE, "阿依古丽"), (BOB, "王强"), (carol, "Carol")}
+    assert {p[0] for p in persons} == {
+        hmac.new(pii_key.encode(), i.encode(), hashlib.sha256).hexdigest() for i in (ALICE, BOB, carol)
+    }
+    assert cleaned == as_landed
