@@ -741,21 +741,22 @@ class _Batch:
 
     # ---- normalisation: one lookup per column, of its distinct landed spellings
 
-    def _distinct(self) -> dict[str, pl.Series]:
+    def _distinct(self) -> dict[str, pl.Series | pa.ChunkedArray]:
         """Every column's distinct spellings (for free-text columns only those that cleaning can
         change: plain ASCII is clean already), NULL among them when the column has one.
 
         One ``select distinct`` a column, in one query: a ``list(distinct)`` aggregate of every
         column in a single scan took 2.2-2.6 s at 8 M rows against 1.5 s. ``strlen = length``
         (bytes = characters) is true only for ASCII and costs far less than the pattern, which then
-        runs on ASCII values only (most free text here is Chinese).
+        runs on ASCII values only (most free text here is Chinese). The ID numbers (nearly one
+        spelling a row) stay Arrow as DuckDB gave them, for `_lookups` to take a slice at a time.
         """
-        out: dict[str, pl.Series] = {}
+        out: dict[str, pl.Series | pa.ChunkedArray] = {}
         parts = []
         for i, col in enumerate(self.columns):
             x = col.name
-            if col.kind == c.ID_NUMBER:  # nearly one spelling per row: kept apart, not copied
-                out[x] = pl.from_arrow(self.con.sql(f"select distinct {x} as raw from __landed").to_arrow_table())["raw"]
+            if col.kind == c.ID_NUMBER:
+                out[x] = self.con.sql(f"select distinct {x} as raw from __landed").to_arrow_table()["raw"]
                 continue
             keep = ""
             if col.kind in TEXT_KINDS:
@@ -770,40 +771,56 @@ class _Batch:
         return out
 
     def _lookups(self) -> None:
-        """``__lk_<column>``: each column's distinct spellings and what they normalise to; person keys
-        and name keys are HMACs of the normalised ID number and name form (`hmac_expr`). A column
-        whose spellings that load are already their own values (`_verbatim`) is read as landed,
-        not joined, unless what its lookup derives is needed (a person key, a level's rank)."""
-        con, vocab, key = self.con, vocabulary(), self.loader.key
+        """``__lk_<column>``: each column's distinct spellings and what they normalise to (`_lookup`).
+        A column whose spellings that load are already their own values (`_verbatim`) is read as
+        landed, not joined, unless what its lookup derives is needed (a person key, a level's rank).
+
+        A small lookup is handed to DuckDB as Arrow, without a copy. One of more than LOOKUP_SLICE
+        spellings (the ID numbers: 5.5 M at 8 M rows) is made a slice at a time and copied into a
+        DuckDB table, so that it counts against DuckDB's memory limit, and polars never holds more
+        than a slice: made whole, its person keys alone were 340 MB and ingest's peak grew by 0.3 GB.
+        """
+        con, vocab = self.con, vocabulary()
         spellings = self._distinct()
         self.verbatim = set()
         for col in self.columns:
-            distinct = spellings[col.name]
-            if col.kind == c.PERSON_NAME:
-                table = pl.DataFrame({"raw": distinct}, schema={"raw": pl.Utf8}).with_columns(
-                    clean_text(pl.col("raw")).alias("value"),
-                    name_form_expr(pl.col("raw")).alias("form"),
-                )
-                table = table.with_columns(
-                    pl.when(pl.col("value").is_null()).then(pl.lit("required value blank")).alias("reason"),
-                    hmac_expr(pl.col("form"), key).alias("name_key"),
-                )
-            else:
-                table = lookup(col, distinct, vocab)
-                if col.kind == c.ID_NUMBER:  # streaming: in slices, on both cores
-                    table = table.lazy().with_columns(hmac_expr(pl.col("value"), key).alias("person_key"))
-                    table = table.collect(engine="streaming")
-            if _verbatim(table):
-                self.verbatim.add(col.name)
-            # scanned where it is (Arrow), not copied into DuckDB: the ID numbers' lookup is ~0.6 GB at 8 M rows
-            arrow = for_duckdb(table)
-            if arrow.nbytes < HOLD_BYTES:
-                con.register(f"__lk_{col.name}", arrow)
-            else:
+            distinct = spellings.pop(col.name)
+            verbatim = True
+            for start in range(0, max(len(distinct), 1), LOOKUP_SLICE):
+                part = distinct.slice(start, LOOKUP_SLICE)
+                table = self._lookup(col, part if isinstance(part, pl.Series) else pl.Series("raw", part), vocab)
+                verbatim = verbatim and _verbatim(table)
+                arrow = for_duckdb(table)
+                if start == 0 and len(distinct) <= LOOKUP_SLICE and arrow.nbytes < HOLD_BYTES:
+                    con.register(f"__lk_{col.name}", arrow)
+                    continue
                 con.register("__lookup", arrow)
-                con.execute(f"create or replace temp table __lk_{col.name} as select * from __lookup")
+                into = "insert into" if start else "create or replace temp table"
+                con.execute(f"{into} __lk_{col.name} {'' if start else 'as '}select * from __lookup")
                 con.unregister("__lookup")
-            del table, arrow
+            if verbatim:
+                self.verbatim.add(col.name)
+            del distinct
+
+    def _lookup(self, col: c.Column, distinct: pl.Series, vocab) -> pl.DataFrame:
+        """One column's lookup of these spellings: ``raw, value, reason`` and what derives from them
+        (`ingest.normalise.lookup`); person keys and name keys are HMACs of the normalised ID number
+        and name form (`hmac_expr`)."""
+        key = self.loader.key
+        if col.kind == c.PERSON_NAME:
+            table = pl.DataFrame({"raw": distinct}, schema={"raw": pl.Utf8}).with_columns(
+                clean_text(pl.col("raw")).alias("value"),
+                name_form_expr(pl.col("raw")).alias("form"),
+            )
+            return table.with_columns(
+                pl.when(pl.col("value").is_null()).then(pl.lit("required value blank")).alias("reason"),
+                hmac_expr(pl.col("form"), key).alias("name_key"),
+            )
+        table = lookup(col, distinct, vocab)
+        if col.kind == c.ID_NUMBER:  # streaming: in morsels, on both cores
+            table = table.lazy().with_columns(hmac_expr(pl.col("value"), key).alias("person_key"))
+            table = table.collect(engine="streaming")
+        return table
 
     def _join(self, col: c.Column, alias: str, *, needed: bool = False) -> str:
         """The join of a column's lookup as ``alias``: none when its value is the landed text and
@@ -971,6 +988,7 @@ class _Batch:
 
 
 HOLD_BYTES = 64 << 20  # lookups from this size are copied into DuckDB, within its memory limit
+LOOKUP_SLICE = 1_000_000  # distinct spellings of a column normalised and copied into DuckDB at a time
 
 
 def _verbatim(table: pl.DataFrame) -> bool:

@@ -190,18 +190,21 @@ def _raw_and_persons(tmp_path, rows: list[list[str]]):
         con.close()
 
 
+CAROL = make_id("654002", "19920202", "101")
+CLEAN_ROWS = [
+    ["Y1", "阿依古丽", ALICE, "焊工", "高级", "2024-03-05", "机构", "650102", "有效"],
+    ["Y2", "王强", BOB, "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
+    ["Y3", "王强", BOB, "电工", "技师", "2024-03-07", "机构", "653100", "撤销"],
+    ["Y4", "坏号", BOB[:-1] + ("0" if BOB[-1] != "0" else "1"), "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
+    ["Y5", "Carol", CAROL, "电工", "四级", "2024-03-06", "机构", "654000", "有效"],
+]
+
+
 def test_columns_already_clean_load_as_landed_and_equal_the_cleaned_spellings(tmp_path, pii_key):
     """A column whose every loading spelling is its own value is read as landed (no lookup join):
     the raw rows, the restricted store's persons and the quarantine are what the same rows give
     when every spelling must be cleaned first (full-width, padded, lower-case x)."""
-    carol = make_id("654002", "19920202", "101")
-    clean = [
-        ["Y1", "阿依古丽", ALICE, "焊工", "高级", "2024-03-05", "机构", "650102", "有效"],
-        ["Y2", "王强", BOB, "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
-        ["Y3", "王强", BOB, "电工", "技师", "2024-03-07", "机构", "653100", "撤销"],
-        ["Y4", "坏号", BOB[:-1] + ("0" if BOB[-1] != "0" else "1"), "电工", "四级", "2024-03-06", "机构", "653100", "有效"],
-        ["Y5", "Carol", carol, "电工", "四级", "2024-03-06", "机构", "654000", "有效"],
-    ]
+    carol, clean = CAROL, CLEAN_ROWS
     messy = [
         ["Ｙ1", " 阿依古丽 ", ALICE.lower() if ALICE.endswith("X") else f" {ALICE}", "焊工 ", "高级", "2024-03-05",
          "机构", "650102", "有效 "],
@@ -220,3 +223,15 @@ def test_columns_already_clean_load_as_landed_and_equal_the_cleaned_spellings(tm
         hmac.new(pii_key.encode(), i.encode(), hashlib.sha256).hexdigest() for i in (ALICE, BOB, carol)
     }
     assert cleaned == as_landed
+
+
+def test_lookups_made_a_slice_at_a_time_give_the_same_rows(tmp_path, pii_key, monkeypatch):
+    """A column with more spellings than a slice (the ID numbers at scale) is normalised, keyed and
+    copied into DuckDB a slice at a time: the same raw rows, persons and quarantine as in one go."""
+    import ingest.load
+
+    whole = _raw_and_persons(tmp_path / "whole", CLEAN_ROWS)
+    monkeypatch.setattr(ingest.load, "LOOKUP_SLICE", 2)
+    sliced = _raw_and_persons(tmp_path / "sliced", CLEAN_ROWS)
+    assert len(whole[0]) == 4 and len(whole[1]) == 3
+    assert sliced == whole
