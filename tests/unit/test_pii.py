@@ -39,3 +39,14 @@ def test_polars_and_duckdb_person_keys_are_pythons_hmac(secret):
     rows = con.execute(f"select {hmac_sql('v')} from t", {"ipad": ipad, "opad": opad}).fetchall()
     assert [r[0] for r in rows] == expected
     assert key.hash_one(VALUES[0]) == expected[0]
+
+
+def test_the_key_inside_a_person_key_expression_is_never_shown():
+    """The key travels inside the polars expression: its text, a plan and an error never show it."""
+    secret = "do-not-show-this-key-7f3a"
+    expr = hmac_expr(pl.col("v"), PiiKey(secret.encode(), "test"))
+    assert secret not in str(expr)
+    assert secret not in pl.LazyFrame({"v": ["a"]}).with_columns(expr).explain()
+    with pytest.raises(pl.exceptions.ComputeError) as failed:
+        pl.DataFrame({"v": [1]}).select(expr)  # a number, not text: the plugin refuses it
+    assert secret not in str(failed.value)
