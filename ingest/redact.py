@@ -39,6 +39,9 @@ WITHHELD = "[withheld]"
 QUARANTINE_MIN_PERSONS = 5
 _DIGIT = re.compile(r"\d")
 _LONG_DIGITS = re.compile(r"\d{7,}")
+# a mainland mobile number once one or two separators between digits are taken out ("138-1234-5678");
+# an eleven-digit run alone, so that a date and time ("2024-03-05 12:30:00") is not one
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _DATE8 = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 # overlapping windows (a lookahead), so that an ID inside a longer run of digits is found too
@@ -67,7 +70,7 @@ def quarantine_value(value: str, persons: int) -> str:
     if persons >= QUARANTINE_MIN_PERSONS:
         return value
     text = "".join(unicodedata.normalize("NFKC", value).split())  # "139 1234 5678" is one run
-    if _DIGIT.search(text) and not _LONG_DIGITS.search(text):
+    if _DIGIT.search(text) and not _LONG_DIGITS.search(text) and not _MOBILE.search(_SPLIT.sub("", text)):
         return value
     return WITHHELD
 

@@ -20,6 +20,12 @@ from ingest.redact import WITHHELD, id_shaped, quarantine_value
         ("139 1234 5678", 1, False),  # a phone number: seven digits or more in a row
         ("20240230", 1, False),  # so is a compact date: the row still says where it is
         ("20240230", 5, True),
+        ("138-1234-5678", 1, False),  # a mobile number with separators
+        ("138.1234.5678", 4, False),
+        ("tel:138-1234-5678", 1, False),
+        ("2024-03-05 12:30:00", 1, True),  # a date and time: fourteen digits once joined, no phone
+        ("0991-12", 1, True),  # short numbers
+        ("138-1234-5678", 5, True),
     ],
 )
 def test_a_quarantined_value_is_kept_when_it_holds_a_short_number_or_is_common(value, persons, kept):
