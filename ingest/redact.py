@@ -92,6 +92,24 @@ def tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.split(unicodedata.normalize("NFKC", text)) if t]
 
 
+# Chinese text (and the middle dots of transliterated names): a name runs into the words around it
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·•‧・]+")
+NAME_CHARS = 12  # the longest name looked for inside Chinese text, in characters
+
+
+def name_candidates(part: str) -> set[str]:
+    """The texts of a path part that could be a name: its words (`tokens`), and every run of two to
+    NAME_CHARS characters inside its Chinese text, where words are not spaced ("张三的证书.csv",
+    "买买提江·吐尔逊补报.xlsx"). A part that only contains a name (no known name equals it) is
+    redacted all the same; a place or unit that happens to equal a landed name costs a file name
+    its display, never the file its row."""
+    found = set(tokens(part))
+    for run in _CJK_RUN.findall(unicodedata.normalize("NFKC", part)):
+        for i in range(len(run)):
+            found.update(run[i:j] for j in range(i + 2, min(len(run), i + NAME_CHARS) + 1))
+    return found
+
+
 class Redactor:
     """Redaction against the names known to one build database (``raw.name_keys``)."""
 
@@ -124,7 +142,7 @@ class Redactor:
         """source_file -> the same path with every part that holds an ID or a name replaced."""
         paths = list(set(paths))
         parts = {part for p in paths for part in p.split("/")}
-        words = {part: tokens(part) for part in parts}
+        words = {part: name_candidates(part) for part in parts}
         names = self.known_names({w for ws in words.values() for w in ws} | parts)
         shown = {}
         for part in parts:

@@ -174,6 +174,33 @@ def test_a_latin_script_name_is_known_in_any_case(tmp_path, pii_key):
     assert pl.DataFrame({"t": texts}).select(name_form_expr(pl.col("t")))["t"].to_list() == [name_form(t) for t in texts]
 
 
+def test_a_name_inside_the_words_of_a_file_name_is_redacted(tmp_path, pii_key):
+    """Chinese file names do not space their words: a landed name inside one ("阿依古丽补报",
+    "热依拉·买买提的证书") is found, the same as a name alone; words that hold none are shown."""
+    from ingest.redact import Redactor
+
+    root = tmp_path / "landing"
+    write_csv(root / "certifications/2024-03-31/a.csv", HEADER, [
+        ["N1", "阿依古丽", ALICE, "焊工", "高级", "2024-03-05", "机构", "650102", ""],
+        ["N2", "热依拉·买买提", BOB, "焊工", "高级", "2024-03-05", "机构", "650102", ""],
+    ])
+    con, key = _connect(tmp_path)
+    ingest(root, con, key, "run-1")
+    paths = [
+        "certifications/2024-04-01/阿依古丽补报.csv",
+        "certifications/2024-04-01/喀什地区热依拉·买买提的证书.xlsx",
+        "certifications/阿依古丽/a.csv",
+        "certifications/2024-04-01/喀什地区补报.csv",
+        "certifications/2024-04-01/阿依.csv",  # a part of a name is no name
+    ]
+    shown = Redactor(con, key).paths(paths)
+    assert shown[paths[0]].startswith("certifications/2024-04-01/[redacted ") and shown[paths[0]].endswith("].csv")
+    assert shown[paths[1]].startswith("certifications/2024-04-01/[redacted ") and shown[paths[1]].endswith("].xlsx")
+    assert shown[paths[2]].startswith("certifications/[redacted ") and shown[paths[2]].endswith("]/a.csv")
+    assert shown[paths[3]] == paths[3] and shown[paths[4]] == paths[4]
+    assert "阿依古丽" not in str(list(shown.values())) and "买买提" not in str(list(shown.values()))
+
+
 def _raw_and_persons(tmp_path, rows: list[list[str]]):
     write_csv(tmp_path / "landing/certifications/2024-03-31/a.csv", HEADER, rows)
     con, key = _connect(tmp_path)
