@@ -201,6 +201,20 @@ def test_a_name_inside_the_words_of_a_file_name_is_redacted(tmp_path, pii_key):
     assert "阿依古丽" not in str(list(shown.values())) and "买买提" not in str(list(shown.values()))
 
 
+def test_a_name_in_an_unknown_header_is_redacted_from_the_ledger_message(tmp_path, pii_key):
+    """An unknown column is named in the file's ledger message; a header that is, or holds, a
+    landed name ("阿依古丽电话") is redacted there, other headers are shown."""
+    root = tmp_path / "landing"
+    write_csv(root / "certifications/2024-03-31/a.csv", [*HEADER, "阿依古丽电话", "备注"], [
+        ["N1", "阿依古丽", ALICE, "焊工", "高级", "2024-03-05", "机构", "650102", "", "", ""],
+    ])
+    con, key = _connect(tmp_path)
+    ingest(root, con, key, "run-1")
+    [(message,)] = con.execute("select message from raw.load_ledger where status = 'loaded'").fetchall()
+    assert "阿依古丽" not in message and "[redacted]" in message
+    assert "unknown column '备注' ignored" in message
+
+
 def _raw_and_persons(tmp_path, rows: list[list[str]]):
     write_csv(tmp_path / "landing/certifications/2024-03-31/a.csv", HEADER, rows)
     con, key = _connect(tmp_path)
