@@ -68,7 +68,7 @@ from ingest.private import private_dir, private_umask
 from ingest.readers import SHAPE, FileRejected, ReadResult, read
 from ingest.readers.delimited import BLANK, LineCounts, fast_select, sniff, stage_fast
 from ingest.readers.text import HEAD, UTF8, EncodingError, candidates, to_utf8
-from ingest.redact import REDACTED, WITHHELD, Redactor, name_candidates, name_form_expr, quarantine_value
+from ingest.redact import REDACTED, WITHHELD, Redactor, id_shaped, name_form_expr, quarantine_value
 
 log = logging.getLogger(__name__)
 
@@ -602,12 +602,9 @@ class _Loader:
 
     def _redact_words(self, texts: set[str]) -> dict[str, str]:
         """Messages with every word (or quoted header) that is ID-shaped, a known name or holds one
-        inside its Chinese text (`name_candidates`: a header "阿依古丽电话") redacted."""
+        inside its Chinese text (`Redactor.holding_names`: a header "阿依古丽电话") redacted."""
         words = {w.strip("'\"()[]:;,") for t in texts for w in t.split()}
-        hidden = {w for w, v in self.redactor.values(words).items() if v != w}
-        inside = {w: name_candidates(w) for w in words - hidden}
-        names = self.redactor.known_names({n for found in inside.values() for n in found})
-        hidden |= {w for w, found in inside.items() if found & names}
+        hidden = {w for w in words if id_shaped(w)} | self.redactor.holding_names(words)
         out = {}
         for t in texts:
             out[t] = " ".join(REDACTED if w.strip("'\"()[]:;,") in hidden else w for w in t.split(" "))

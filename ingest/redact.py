@@ -138,15 +138,21 @@ class Redactor:
         names = self.known_names(texts)
         return {t: REDACTED if (t in names or id_shaped(t)) else t for t in texts}
 
+    def holding_names(self, texts) -> set[str]:
+        """Those of ``texts`` that are a known name or hold one: as a word, or inside their Chinese
+        text (`name_candidates`). Every candidate of every text is hashed and looked up once."""
+        candidates = {t: name_candidates(t) | {t} for t in set(texts)}
+        names = self.known_names({w for found in candidates.values() for w in found})
+        return {t for t, found in candidates.items() if found & names}
+
     def paths(self, paths) -> dict[str, str]:
         """source_file -> the same path with every part that holds an ID or a name replaced."""
         paths = list(set(paths))
         parts = {part for p in paths for part in p.split("/")}
-        words = {part: name_candidates(part) for part in parts}
-        names = self.known_names({w for ws in words.values() for w in ws} | parts)
+        named = self.holding_names(parts)
         shown = {}
         for part in parts:
-            if id_shaped(part) or part in names or any(w in names for w in words[part]):
+            if id_shaped(part) or part in named:
                 _, dot, ext = part.rpartition(".")
                 tag = self.key.hash_one("file name " + part)[:8]
                 shown[part] = f"[redacted {tag}]" + (dot + ext if dot and len(ext) <= 5 else "")
