@@ -362,7 +362,6 @@ class _Staged:
 class _Loader:
     def __init__(self, con, key: PiiKey, run_id, report: IngestReport, journal: Journal, work: Path, died):
         self.con, self.key, self.run_id, self.report, self.journal, self.work = con, key, run_id, report, journal, work
-        self.ipad, self.opad = key.pads()
         self.seen: dict[str, Seen] = seen_paths(con)
         self.hashes = content_hashes(con)
         self.staged: list[_Staged] = []
@@ -801,7 +800,6 @@ class _Batch:
                 con.unregister("__lookup")
             if verbatim:
                 self.verbatim.add(col.name)
-            del distinct
 
     def _lookup(self, col: c.Column, distinct: pl.Series, vocab) -> pl.DataFrame:
         """One column's lookup of these spellings: ``raw, value, reason`` and what derives from them
