@@ -51,6 +51,31 @@ def _ratio_counts(path: Path) -> dict[tuple[str, str], tuple[int, int]]:
     return {(d, r): (s, h) for d, r, s, h in rows}
 
 
+def _levelled_counts(build_db: Path) -> dict[tuple[str, str], tuple[int, int]]:
+    """The headline counts from the person-level view (a row per as-of date and counted person),
+    grouped as the mart groups them: the mart counts from ranges of dates instead, never per person."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        rows = con.execute(
+            "select as_of_date::varchar, if(grouping(region_code) = 1, '650000', region_code),"
+            " count(*), count(*) filter (where is_high_skilled)"
+            " from intermediate.int_persons_levelled_as_of"
+            " group by grouping sets ((as_of_date, region_code), (as_of_date))"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(d, r): (s, h) for d, r, s, h in rows}
+
+
+def test_ratio_mart_counts_the_persons_the_levelled_view_lists(generated):
+    """mart_high_skill_ratio applies int_persons_levelled_as_of's rule to ranges of dates: the two
+    agree on every as-of date and unit (units nobody is counted in: zero in the mart)."""
+    settings, _, _ = generated
+    mart, view = _ratio_counts(settings.warehouse), _levelled_counts(settings.build_db)
+    assert len(view) > 100 and sum(s for (_, r), (s, _) in view.items() if r == "650000") > 10_000
+    assert {k: v for k, v in mart.items() if v != (0, 0)} == view
+
+
 def test_ratio_counts_equal_ground_truth_for_every_date_and_prefecture(generated):
     settings, truth, _ = generated
     got = _ratio_counts(settings.warehouse)
@@ -194,3 +219,5 @@ def test_a_later_revocation_lowers_the_counts(generated, tmp_path):
     s0, h0 = before[(AS_OF, "650000")]
     s1, h1 = after[(AS_OF, "650000")]
     assert (s1, h1) == (s0 - 1, h0 - 1)
+    # the incremental night's mart still counts who the person-level view lists
+    assert {k: v for k, v in after.items() if v != (0, 0)} == _levelled_counts(settings.build_db)

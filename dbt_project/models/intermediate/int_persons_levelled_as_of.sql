@@ -8,8 +8,9 @@
 -- periods x as-of dates whose output is exactly one row per person and date.
 --
 -- A view: the periods are maintained incrementally and do not depend on the run's as-of date;
--- this join is cheap, and mart_high_skill_ratio aggregates it as it streams instead of writing
--- tens of millions of person-date rows every run.
+-- nothing of this join is written. It lists who counts, person by person (drill-down in the build
+-- warehouse); mart_high_skill_ratio counts the same persons from the periods as ranges of dates,
+-- without this view's row per person and date, and the end-to-end tests hold the two together.
 
 {{ config(materialized='view') }}
 
