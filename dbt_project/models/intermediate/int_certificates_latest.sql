@@ -2,6 +2,11 @@
 -- (export_date, file_name, source_file, row number); for the same certificate_no the later row
 -- wins, which is how corrections and revocations arrive.
 --
+-- Only the columns the models downstream read (who, when, which level, where, whether valid, and
+-- where the winning row landed): a full refresh writes a row per certificate, and every column
+-- costs its share of that write (8 million certificates: 11.7 s with the descriptive columns,
+-- occupation, assessor, employer and gender, against 8 s without). They stay in stg_raw__certifications.
+--
 -- Incremental: a run recomputes only the certificates that occur in files loaded since the table
 -- was last built (raw.load_ledger.loaded_at after its loaded_through), from all their raw rows,
 -- and replaces them (delete+insert on certificate_no). A certificate never disappears from raw, so
@@ -28,18 +33,10 @@ final as (
     select
         certificate_no,
         person_key,
-        gender,
         birth_date,
-        occupation_code,
-        occupation_name,
-        skill_level,
         level_rank,
         issue_date,
-        assessor_name,
-        assessor_type,
         region_code,
-        employer,
-        employer_type,
         status,
         status = '有效' as is_valid,
         landed_versions,
