@@ -208,6 +208,22 @@ def test_as_of_dates(built):
     assert rows == [(d, d != AS_OF) for d in AS_OF_DATES]
 
 
+def test_person_keys_are_stored_uncompressed_where_a_row_holds_one_per_certificate(built):
+    """raw.certifications (ingest's DDL) and the two models with a row per certificate or period
+    (their contract's custom constraint) declare person_key without compression: full refreshes
+    write millions of these random keys, and compressing them costs most of the write."""
+    db_path, _ = built
+    ddl = dict(query(
+        db_path,
+        "select schema_name || '.' || table_name, sql from duckdb_tables()"
+        " where table_name in ('certifications', 'int_certificates_latest', 'int_person_standing_periods')",
+    ))
+    assert set(ddl) == {"raw.certifications", "intermediate.int_certificates_latest", "intermediate.int_person_standing_periods"}
+    for table, sql in ddl.items():
+        assert "person_key VARCHAR USING COMPRESSION Uncompressed" in sql, table
+        assert sql.count("USING COMPRESSION") == 1, table  # the other columns compress as DuckDB sees fit
+
+
 def test_certificates_latest_applies_corrections_and_revocations(built):
     db_path, _ = built
     rows = {
