@@ -10,7 +10,7 @@
 -- d less those ended on or before d. The ranges' ends are counted per region and level class (a few
 -- hundred thousand rows), then summed per as-of date. At 8 million certificates: ~0.9 s, against
 -- ~2.7 s for aggregating the view. tests/e2e/test_refresh_generated.py holds the two to the same
--- counts; the unit tests below hold this mart to the age and period bounds day by day.
+-- counts; the unit tests in mart_high_skill_ratio.yml hold it to the age and period bounds.
 
 with
 
