@@ -238,7 +238,33 @@ def test_good_data_passes(con, suite):
 # --- raw.certifications ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["'110101199003074578'", "repeat('a', 64) || chr(10)"], ids=["id_number", "final_newline"])
+KEY_CANDIDATES = [
+    "a" * 64, "0123456789abcdef" * 4, "110101199003074578", "a" * 63, "a" * 65, "A" * 64, "a" * 64 + "\n",
+    "\n" + "a" * 64, "a" * 63 + "\r", " " + "a" * 63, "a" * 63 + "\uff10", "a" * 63 + "\u0663", "a" * 63 + "g", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("suite", ["raw_certifications", "raw_competitions", "raw_honours", "raw_trainings"])
+def test_key_prefilter_keeps_every_key_the_pattern_rejects(suite):
+    """The person-key frames hand Great Expectations only the keys DuckDB finds off the pattern: on
+    hand-made keys (full-width and Arabic-Indic digits, line breaks either end, one short or long)
+    DuckDB's filter keeps exactly those Python's match of GE's pattern rejects."""
+    (spec,) = [f for f in SUITES[suite].frames if f["name"] == "rows"]
+    (regex,) = [e["regex"] for e in spec["expect"] if e["type"] == "expect_column_values_to_match_regex"]
+    con = duckdb.connect()
+    con.execute("create table keys (person_key varchar)")
+    con.executemany("insert into keys values (?)", [[k] for k in KEY_CANDIDATES])
+    kept = {r[0] for r in con.execute(f"select person_key from keys where {spec['where']}").fetchall()}
+    rejected = {k for k in KEY_CANDIDATES if not re.search(regex, k)}
+    assert kept == rejected
+    assert len(rejected) == len(KEY_CANDIDATES) - 2
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["'110101199003074578'", "repeat('a', 64) || chr(10)", "upper(repeat('a', 64))", "repeat('a', 63) || '\uff10'"],
+    ids=["id_number", "final_newline", "upper_case", "full_width_digit"],
+)
 def test_bad_person_key_fails_and_is_reported_without_its_value(con, bad):
     con.execute(f"update raw.certifications set person_key = {bad} where row_number = 3")
     failure = only_failure(run_suite(con, "raw_certifications"))
