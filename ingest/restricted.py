@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 from pyarrow import ipc
@@ -77,13 +78,41 @@ def seal_chunks(key: PiiKey, load_ids: list[str], persons: pa.Table | pa.RecordB
 
 
 def insert_chunks(con, run_id: str, load_ids: list[str], chunks: list[Chunk]) -> int:
-    """Append sealed chunks (`seal_chunks`, with the same load ids) to the store; returns how many."""
-    for chunk in chunks:
-        con.execute(
-            "insert into restricted.person_chunks values (?, ?, ?, ?, ?, ?)",
-            [chunk.chunk_id, datetime.now(UTC).replace(tzinfo=None), run_id, sorted(load_ids), chunk.rows, chunk.sealed],
-        )
+    """Append sealed chunks (`seal_chunks`, with the same load ids) to the store; returns how many.
+
+    Each chunk commits on its own (a chunk is never half written). DuckDB checkpoints a database at
+    a commit that leaves its write-ahead log past `checkpoint_threshold` (16 MiB by default), and a
+    checkpoint rewrites the store's row group of sealed chunks with every chunk so far: at a full
+    load (eight chunks of ~30 MB) each commit did, 2.2 s against 0.9 s for the inserts and 0.4 s
+    for one checkpoint. So the threshold is held back while the chunks go in, and the store is
+    checkpointed once after when its log is past the threshold, as DuckDB would have done. A
+    night's chunk stays in the log (`ingest.load.close_build`)."""
+    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+    con.execute("set checkpoint_threshold = '1TiB'")
+    try:
+        for chunk in chunks:
+            con.execute(
+                "insert into restricted.person_chunks values (?, ?, ?, ?, ?, ?)",
+                [chunk.chunk_id, datetime.now(UTC).replace(tzinfo=None), run_id, sorted(load_ids), chunk.rows,
+                 chunk.sealed],
+            )  # fmt: skip
+    finally:
+        con.execute(f"set checkpoint_threshold = '{threshold}'")
+    path = con.execute("select path from duckdb_databases() where database_name = 'restricted'").fetchone()[0]
+    log = Path(f"{path}.wal")
+    if log.exists() and log.stat().st_size > _bytes(threshold):
+        con.execute("checkpoint restricted")
     return len(chunks)
+
+
+_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}  # fmt: skip
+
+
+def _bytes(setting: str) -> float:
+    """A DuckDB size setting as it reads back (``16.0 MiB``) in bytes."""
+    number, _, unit = setting.strip().partition(" ")
+    return float(number) * _UNITS[unit.strip().upper()]
 
 
 def write_chunks(con, key: PiiKey, run_id: str, load_ids: list[str], persons: pa.Table | pa.RecordBatchReader) -> int:

@@ -79,3 +79,25 @@ def test_a_stream_of_batches_is_sealed_in_the_same_chunks_as_the_table(tmp_path,
         close_build(con)
     assert back["id_number"].to_pylist() == ids
     assert back["row_number"].to_pylist() == list(range(1, 9))
+
+
+def test_the_store_is_checkpointed_once_its_log_passes_the_threshold(tmp_path):
+    """`insert_chunks` holds DuckDB's automatic checkpoint back while the chunks go in, then
+    checkpoints the store once when its log is past the threshold (a full load), and leaves a
+    smaller log as it is (a night); either way the threshold is what it was, and nothing is lost."""
+    key = resolve_key(tmp_path / "keys/pii.key")
+    store = tmp_path / "restricted/restricted.duckdb"
+    log = Path(f"{store}.wal")
+    con = connect_build(tmp_path / "build/build.duckdb", store, key)
+    try:
+        ids = [f"synthetic-id-{i}" for i in range(2000)]
+        con.execute("set checkpoint_threshold = '1GiB'")
+        restricted.write_chunks(con, key, "run-1", ["load-1"], _persons(ids[:1000]))
+        assert log.stat().st_size > 10_000  # a night: the chunk stays in the log
+        con.execute("set checkpoint_threshold = '8KiB'")
+        restricted.write_chunks(con, key, "run-2", ["load-2"], _persons(ids[1000:]))
+        assert con.execute("select current_setting('checkpoint_threshold')").fetchone()[0] == "8.0 KiB"
+        assert not log.exists() or log.stat().st_size < 8 << 10  # past it: checkpointed
+        assert restricted.read_persons(con, key)["id_number"].to_pylist() == ids
+    finally:
+        close_build(con)
