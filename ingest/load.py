@@ -95,8 +95,10 @@ TEXT_KINDS = (c.TEXT, c.OCCUPATION_CODE)
 
 # Person keys are 64 random-looking hex characters, one per row: DuckDB's string compression
 # (dictionary, FSST) finds nothing to gain in them but spends most of a big write trying (8 M raw
-# rows: the key column alone 3.3 s to write compressed, 0.9 s uncompressed). The dbt models that
-# hold a key per certificate or period store it the same way (their YAML's `custom` constraint).
+# rows: the key column alone 3.3 s to write compressed, 0.9 s uncompressed). A source's natural key
+# of one text column (a certificate number: one a row) is stored the same way: 8 M raw rows took
+# 9.0-9.2 s to write against 9.9-10.9 s, for 123 MB more. The dbt models that hold a key per
+# certificate or period store it the same way (their YAML's `custom` constraint).
 KEY_STORAGE = "using compression uncompressed"
 
 
@@ -111,6 +113,8 @@ def raw_columns(source: c.Source) -> dict[str, str]:
             cols["birth_date"] = "date"
             continue
         cols[typed_name(col)] = SQL_TYPE.get(col.kind, "varchar")
+        if source.natural_key == (col.name,) and col.kind in TEXT_KINDS:  # one value a row, as keys
+            cols[col.name] += f" {KEY_STORAGE}"
         if col.kind == c.LEVEL:
             cols["level_rank"] = "tinyint"
     return cols
@@ -194,8 +198,9 @@ def close_build(con: duckdb.DuckDBPyConnection) -> None:
     commit), which the next connection to it replays, read-only ones included. A checkpoint would
     rewrite the store's whole column of sealed chunks: every chunk sits in one row group, and DuckDB
     rewrites a row group an append touched (0.3-0.6 s a night at 8 M persons, and growing with the
-    store). DuckDB still checkpoints it by itself once the log passes its checkpoint threshold
-    (16 MiB: a full load, or some months of nights). The build database is checkpointed on close.
+    store). `ingest.restricted.insert_chunks` checkpoints it once its log passes DuckDB's checkpoint
+    threshold (16 MiB: a full load, or some months of nights). The build database is checkpointed
+    on close.
     A copy of the restricted folder must include the ``.wal`` file beside the database.
     """
     try:
