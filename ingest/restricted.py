@@ -86,7 +86,8 @@ def insert_chunks(con, run_id: str, load_ids: list[str], chunks: list[Chunk]) ->
     load (eight chunks of ~30 MB) each commit did, 2.2 s against 0.9 s for the inserts and 0.4 s
     for one checkpoint. So the threshold is held back while the chunks go in, and the store is
     checkpointed once after when its log is past the threshold, as DuckDB would have done. A
-    night's chunk stays in the log (`ingest.load.close_build`)."""
+    night's chunk stays in the log (`ingest.load.close_build`). The threshold is restored as DuckDB
+    reads it back (one decimal of its unit: a threshold set to 1.5 MB comes back as 1.4 MiB)."""
     threshold = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
     con.execute("set checkpoint_threshold = '1TiB'")
     try:
@@ -105,12 +106,12 @@ def insert_chunks(con, run_id: str, load_ids: list[str], chunks: list[Chunk]) ->
     return len(chunks)
 
 
-_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+_UNITS = {"BYTES": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
           "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}  # fmt: skip
 
 
 def _bytes(setting: str) -> float:
-    """A DuckDB size setting as it reads back (``16.0 MiB``) in bytes."""
+    """A DuckDB size setting as it reads back (``16.0 MiB``, ``512 bytes``) in bytes."""
     number, _, unit = setting.strip().partition(" ")
     return float(number) * _UNITS[unit.strip().upper()]
 

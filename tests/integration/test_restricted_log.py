@@ -101,3 +101,14 @@ def test_the_store_is_checkpointed_once_its_log_passes_the_threshold(tmp_path):
         assert restricted.read_persons(con, key)["id_number"].to_pylist() == ids
     finally:
         close_build(con)
+
+
+def test_a_threshold_reads_back_as_the_bytes_it_was_set_to():
+    """`insert_chunks` compares the store's log with the threshold as DuckDB reads it back, in its
+    own units and to one decimal of them (``512 bytes``, ``1.4 MiB``): the bytes set, to 5 %."""
+    con = duckdb.connect()
+    for setting, size in [("512B", 512), ("1000B", 1000), ("100KiB", 100 << 10), ("1500000B", 1_500_000),
+                          ("16MiB", 16 << 20), ("1GB", 10**9), ("1TiB", 1 << 40)]:  # fmt: skip
+        con.execute(f"set checkpoint_threshold = '{setting}'")
+        back = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+        assert abs(restricted._bytes(back) - size) <= size * 0.05, (setting, back)
