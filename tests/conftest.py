@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# dagster-dbt as a refresh imports it (its own enums, no dbt-core), whichever test imports it first
+import orchestration.defs.dbt.compat  # noqa: F401
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 # Landings written by a test are complete the moment they are written: no settle time (the tests of

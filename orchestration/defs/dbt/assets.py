@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import dbt_assets
 from packaging import version
 
 from orchestration import progress
+from orchestration.defs.dbt.compat import dbt_assets
 from orchestration.defs.dbt.invocation import (
     PROJECT_DIR,
     dbt_build_args,

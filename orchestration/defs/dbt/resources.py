@@ -9,8 +9,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from dagster_dbt import DbtProject
-
+from orchestration.defs.dbt.compat import DbtProject
 from orchestration.defs.dbt.invocation import DBT_EXECUTABLE, PROJECT_DIR, TARGET
 
 

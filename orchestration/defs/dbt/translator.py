@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+from orchestration.defs.dbt.compat import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 
 class TalentDbtTranslator(DagsterDbtTranslator):
