@@ -116,3 +116,24 @@ def test_dbts_own_log_has_no_debug_lines_unless_asked(settings, monkeypatch):
         text = log.read_text()
         assert "Running with dbt=" in text
         assert ("[debug]" in text) is debug_lines
+
+
+def test_a_worker_keeps_dbts_compiled_templates_for_the_next_one(settings):
+    """The first build in a folder writes the compiled Jinja (`templates.FILE_NAME`); the next
+    worker's parse and build of the same nodes compile nothing new, so the file is not rewritten."""
+    from orchestration.defs.dbt.templates import FILE_NAME
+
+    kept = dbt_target_path(settings) / FILE_NAME
+    for _ in range(2):  # the folder may hold an earlier test's templates: a build of ours first
+        start_worker(settings)
+        worker = take_worker(settings, ["build", "--select", "ref_skill_levels", "--indirect-selection", "cautious"])
+        list(stream(worker, settings).stream_raw_events())
+        assert worker.returncode == 0
+        assert kept.stat().st_size > 10_000
+        before = kept.stat().st_mtime_ns
+    start_worker(settings)
+    worker = take_worker(settings, ["build", "--select", "ref_skill_levels", "--indirect-selection", "cautious"])
+    events = list(stream(worker, settings).stream_raw_events())
+    assert worker.returncode == 0
+    assert any(e.raw_event["info"]["name"] == "LogTestResult" for e in events)
+    assert kept.stat().st_mtime_ns == before

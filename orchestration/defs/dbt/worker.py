@@ -9,6 +9,9 @@ every event of info level or above is one JSON line on standard output (what ``d
 --log-format json`` prints), and the exit code is dbt's (0 success, 1 a node failed, 2 dbt could
 not run), so `DbtCliInvocation` streams it as it would stream a dbt subprocess.
 
+It compiles dbt's Jinja templates once per build folder, not once per run
+(`orchestration.defs.dbt.templates`): ~2 s of dbt's threads on a region night.
+
 Its build hands dbt's threads the ready node on the longest remaining chain first, and only when a
 thread is free (`orchestration.defs.dbt.schedule`): dbt's own loop queues every ready node at once,
 first in first out, so side tests ran while the chain that sets the build's length waited.
@@ -67,6 +70,7 @@ def main(argv: list[str]) -> int:
     from dbt_common.events.functions import msg_to_dict
 
     from orchestration.defs.dbt.schedule import prioritise_critical_path
+    from orchestration.defs.dbt.templates import install as install_templates
 
     if argv:
         parse_args = json.loads(argv[0])
@@ -77,6 +81,7 @@ def main(argv: list[str]) -> int:
         job = json.loads(first)
         os.environ.update(job["env"])
         parse_args = job["parse"]
+    templates = install_templates(Path(parse_args[parse_args.index("--target-path") + 1])) if "--target-path" in parse_args else None
     file_level = os.environ.get("TALENT_DBT_LOG_LEVEL", "info").strip().lower() or "info"
     if file_level not in ("debug", "test"):
         drop_debug_events()
@@ -90,6 +95,8 @@ def main(argv: list[str]) -> int:
 
     line = sys.stdin.readline()
     if not line:  # the run ended (or died) before its build step: nothing to build
+        if templates is not None:
+            templates.save()
         return 0
     build_args = json.loads(line)
     if "--target-path" in build_args:  # the last build's times there order this one's nodes
@@ -108,6 +115,8 @@ def main(argv: list[str]) -> int:
 
     built = dbtRunner(manifest=manifest, callbacks=[emit]).invoke([*build_args, *log_flags])
     gc.freeze()  # the process ends here: no last collection over all of dbt's objects at exit
+    if templates is not None:
+        templates.save()
     if built.exception is not None:
         return 2
     return 0 if built.success else 1
