@@ -51,6 +51,7 @@ def test_an_unused_worker_exits_cleanly_leaving_its_parse_state(settings):
     assert worker.returncode == 0
     assert invocation._worker is None
     assert (dbt_target_path(settings) / "partial_parse.msgpack").stat().st_size > 0
+    assert not (dbt_target_path(settings) / "manifest.json").exists()  # the build writes it, not the parse
 
 
 def test_a_build_streams_dagster_events_for_each_node(settings):
@@ -64,6 +65,8 @@ def test_a_build_streams_dagster_events_for_each_node(settings):
     assert all(r["data"]["node_info"]["node_status"] in {"success", "pass"} for r in results)
     # dbt's per-node lines are what dagster-dbt re-emits: "1 of 3 OK loaded seed file ..."
     assert any(str(e).startswith("1 of ") for e in events)
+    written = json.loads((dbt_target_path(settings) / "manifest.json").read_text())
+    assert "seed.talent_warehouse.ref_region" in written["nodes"]
 
 
 def test_a_failing_dbt_command_fails_the_invocation(settings):
