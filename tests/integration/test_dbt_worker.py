@@ -121,22 +121,27 @@ def test_dbts_own_log_has_no_debug_lines_unless_asked(settings, monkeypatch):
         assert ("[debug]" in text) is debug_lines
 
 
-def test_a_worker_keeps_dbts_compiled_templates_for_the_next_one(settings):
-    """The first build in a folder writes the compiled Jinja (`templates.FILE_NAME`); the next
-    worker's parse and build of the same nodes compile nothing new, so the file is not rewritten."""
+def test_a_worker_keeps_dbts_compiled_templates_for_the_next_one(settings, tmp_path):
+    """The first build of a project copy writes the compiled Jinja into the project's target folder
+    (`templates.FILE_NAME`), and a later worker's parse and build that take the same paths compile
+    nothing new, so the file is not rewritten. A copy of the project of its own: the suite's other builds
+    share the checkout's target folder."""
+    import shutil
+
     from orchestration.defs.dbt.templates import FILE_NAME
 
-    kept = dbt_target_path(settings) / FILE_NAME
-    for _ in range(2):  # the folder may hold an earlier test's templates: a build of ours first
-        start_worker(settings)
-        worker = take_worker(settings, ["build", "--select", "ref_skill_levels", "--indirect-selection", "cautious"])
-        list(stream(worker, settings).stream_raw_events())
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    kept = project / "target" / FILE_NAME
+    select = ["build", "--select", "ref_skill_levels", "--indirect-selection", "cautious"]
+    mtimes = []
+    for _ in range(3):  # the second build of a seed takes other macros (truncate, not create)
+        start_worker(settings, project_dir=project)
+        worker = take_worker(settings, select, project_dir=project)
+        events = list(stream(worker, settings).stream_raw_events())
         assert worker.returncode == 0
+        assert any(e.raw_event["info"]["name"] == "LogTestResult" for e in events)
         assert kept.stat().st_size > 10_000
-        before = kept.stat().st_mtime_ns
-    start_worker(settings)
-    worker = take_worker(settings, ["build", "--select", "ref_skill_levels", "--indirect-selection", "cautious"])
-    events = list(stream(worker, settings).stream_raw_events())
-    assert worker.returncode == 0
-    assert any(e.raw_event["info"]["name"] == "LogTestResult" for e in events)
-    assert kept.stat().st_mtime_ns == before
+        mtimes.append(kept.stat().st_mtime_ns)
+    assert mtimes[2] == mtimes[1]
+    assert not (dbt_target_path(settings) / FILE_NAME).exists()  # not in the build's folder

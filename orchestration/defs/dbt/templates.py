@@ -1,4 +1,4 @@
-"""dbt's Jinja compiled once per build folder, not once per run.
+"""dbt's Jinja compiled once per copy of the dbt project, not once per run.
 
 dbt renders every node's SQL, every config value with Jinja in it and every macro it calls from
 source: `dbt_common.clients.jinja.get_template` makes a Jinja environment and compiles the string
@@ -7,8 +7,11 @@ distinct, for ~2 s of dbt's threads under the one interpreter lock (the nodes' o
 beside it). The sources are the project's and dbt's macros, the same from one night to the next.
 
 `CompiledTemplates` keeps the code Jinja generates, keyed by the source and by which of dbt's two
-environments (text or native) compiled it, in one file of the build's dbt folder, as Jinja's own
-bytecode caches keep a loader's templates (`marshal`, valid for one Python, Jinja and dbt). A
+environments (text or native) compiled it, in one file of the project's ``target`` folder (beside
+the manifest `make install` writes; every build of the project, a full refresh's new build folder
+included, finds it), as Jinja's own bytecode caches keep a loader's templates (`marshal`, valid for
+one Python, Jinja and dbt). Builds that run side by side (the test suite's) each write their own
+temporary file and replace the kept one atomically: a reader sees the old file or a new one. A
 template is then made from the kept code exactly as `Environment.from_string` makes it from fresh
 code (`Template.from_code`), with the environment, globals and undefined handling of that call.
 The file holds project code only (SQL and macro text), no data. A file that does not match (other
@@ -87,15 +90,15 @@ class CompiledTemplates:
         unused = [(k, v) for k, v in self._kept.items() if k not in self._used][:MAX_UNUSED]
         data = self.header + marshal.dumps({**dict(unused), **self._used})
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial")
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")  # builds run side by side
         with contextlib.suppress(OSError):
             partial.write_bytes(data)
             os.replace(partial, self.path)
 
 
 def install(folder: Path) -> CompiledTemplates | None:
-    """Make dbt compile its templates through a `CompiledTemplates` in `folder` (dbt's target
-    folder of this build). None, and dbt unchanged, when dbt's `get_template` is not the function
+    """Make dbt compile its templates through a `CompiledTemplates` in `folder` (the dbt
+    project's target folder). None, and dbt unchanged, when dbt's `get_template` is not the function
     this was written for (another dbt: it then compiles as it always does)."""
     import dbt.clients.jinja as dbt_jinja
     import dbt_common.clients.jinja as common_jinja

@@ -9,7 +9,7 @@ every event of info level or above is one JSON line on standard output (what ``d
 --log-format json`` prints), and the exit code is dbt's (0 success, 1 a node failed, 2 dbt could
 not run), so `DbtCliInvocation` streams it as it would stream a dbt subprocess.
 
-It compiles dbt's Jinja templates once per build folder, not once per run
+It compiles dbt's Jinja templates once per copy of the project, not once per run
 (`orchestration.defs.dbt.templates`): ~2 s of dbt's threads on a region night.
 
 Its build hands dbt's threads the ready node on the longest remaining chain first, and only when a
@@ -108,6 +108,14 @@ def _build_quiet_events_lazily(quiet) -> None:
     BaseEvent.__init__, BaseEvent.__getattr__, BaseEvent.__setattr__ = __init__, __getattr__, __setattr__
 
 
+def _project_target(parse_args: list[str]) -> Path:
+    """The dbt project's own target folder (what `make install`'s parse writes), where the compiled
+    templates are kept for every build of this copy of the project."""
+    if "--project-dir" in parse_args:
+        return Path(parse_args[parse_args.index("--project-dir") + 1]) / "target"
+    return Path("dbt_project") / "target"
+
+
 def main(argv: list[str]) -> int:
     # dbt's import and parse make the objects the process keeps to its end, and little garbage:
     # no cyclic collection meanwhile, then they are frozen out of every later one
@@ -127,7 +135,7 @@ def main(argv: list[str]) -> int:
         job = json.loads(first)
         os.environ.update(job["env"])
         parse_args = job["parse"]
-    templates = install_templates(Path(parse_args[parse_args.index("--target-path") + 1])) if "--target-path" in parse_args else None
+    templates = install_templates(_project_target(parse_args))
     file_level = os.environ.get("TALENT_DBT_LOG_LEVEL", "info").strip().lower() or "info"
     if file_level not in ("debug", "test"):
         drop_debug_events()
