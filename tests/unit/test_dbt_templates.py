@@ -93,3 +93,15 @@ def test_another_dbt_keeps_its_own_get_template(monkeypatch, tmp_path):
     monkeypatch.setattr(dbt_jinja, "get_template", other)
     assert templates.install(tmp_path) is None
     assert common_jinja.get_template is other and dbt_jinja.get_template is other
+
+
+def test_a_file_that_cannot_be_written_leaves_no_partial_file(patched, tmp_path, monkeypatch):
+    cache = patched()
+    _render_all()
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(templates.os, "replace", fail)
+    cache.save()  # no error: the next run compiles again
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

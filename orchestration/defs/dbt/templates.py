@@ -91,9 +91,12 @@ class CompiledTemplates:
         data = self.header + marshal.dumps({**dict(unused), **self._used})
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")  # builds run side by side
-        with contextlib.suppress(OSError):
+        try:
             partial.write_bytes(data)
             os.replace(partial, self.path)
+        except OSError:  # a full disk, a read-only checkout: the next run compiles again
+            with contextlib.suppress(OSError):
+                partial.unlink()
 
 
 def install(folder: Path) -> CompiledTemplates | None:
