@@ -1,5 +1,6 @@
 """What the tests share to build a warehouse by hand: the raw schema as ingest makes it, the helpers
-that fill it (`key`, `load_id`, `insert`), `query`, and the one way the tests run dbt.
+that fill it (`key`, `load_id`, `insert`), `query`, the one way the tests run dbt, and
+`fresh_python` for checks that need an interpreter no other test has touched.
 
 The raw schema comes from the real `ingest.load.connect_build`, never from a copy of its DDL, so a
 test's hand-made rows always sit in the tables and types ingest writes.
@@ -11,6 +12,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -163,3 +165,14 @@ def dbt_test_failures(target: Path, db: Path | None = None) -> dict[tuple[str | 
             test = (model, metadata.get("name") or node["name"])
         failed[test] = failed.get(test, 0) + result["failures"]
     return failed
+
+
+def fresh_python(script: str) -> Any:
+    """Run `script` in a new interpreter from the repository root; the JSON its last output line
+    holds. For what a process-wide patch or import order decides (in pytest's process another test
+    may have imported or patched first). Its error output is in the failure when it exits non-zero."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

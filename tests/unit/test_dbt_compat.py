@@ -5,24 +5,11 @@ test may have imported dbt first."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _fresh(script: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+from tests.support import fresh_python
 
 
 def test_the_definitions_load_without_dbt_core_and_dbt_stays_importable():
-    out = _fresh(
+    out = fresh_python(
         "import json, sys\n"
         "from orchestration.definitions import defs\n"
         "import dagster_dbt.compat as compat\n"
@@ -41,7 +28,7 @@ def test_the_definitions_load_without_dbt_core_and_dbt_stays_importable():
 def test_dagster_dbts_own_enums_carry_dbt_cores_values():
     """Every member dagster-dbt's enums name has the value of dbt-core's member of that name, and
     the members its event conversion compares with exist in dbt-core."""
-    out = _fresh(
+    out = fresh_python(
         "import json\n"
         "import orchestration.defs.dbt.compat\n"
         "from dagster_dbt import compat\n"
@@ -68,7 +55,7 @@ def test_dagster_dbts_own_enums_carry_dbt_cores_values():
 def test_a_dbt_test_result_becomes_a_check_that_passes_fails_or_warns():
     """dagster-dbt's converter, with its own enums, on a dbt test result event for a real test node
     of the manifest: 'pass' passes; 'fail' fails with severity ERROR; 'warn' fails with WARN."""
-    out = _fresh(
+    out = fresh_python(
         "import json\n"
         "import orchestration.defs.dbt.compat\n"
         "from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage\n"

@@ -4,12 +4,7 @@ interpreter, since the patch changes dbt's event classes for the whole process."
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import fresh_python
 
 SCRIPT = """
 import json
@@ -51,11 +46,7 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def test_debug_events_build_their_message_only_when_read_and_then_as_dbt_builds_it():
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = fresh_python(SCRIPT)
     assert out["debug_pending"] is True
     assert out["debug_read"] == "select '甲' as x"
     assert out["debug_built"] is True
