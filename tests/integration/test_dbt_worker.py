@@ -145,3 +145,32 @@ def test_a_worker_keeps_dbts_compiled_templates_for_the_next_one(settings, tmp_p
         mtimes.append(kept.stat().st_mtime_ns)
     assert mtimes[2] == mtimes[1]
     assert not (dbt_target_path(settings) / FILE_NAME).exists()  # not in the build's folder
+
+
+
+def test_a_build_nobody_reads_any_more_ends_and_lets_go_of_the_build_database(settings):
+    """A run that dies mid-build (SIGKILL, out of memory, `timeout`) leaves its dbt process writing
+    events to a pipe nobody reads. It must end, not hang on holding the build database, which
+    DuckDB would then refuse to every later refresh (before: dbt's thread that met the broken pipe
+    lost its node's completion, and the build waited for it for ever). Here the reader stops once
+    the first node has started; `end_with_parent` (unit-tested) covers a run that dies while its
+    build writes nothing."""
+    import subprocess
+
+    import duckdb
+
+    from orchestration.defs.dbt.worker import ORPHANED
+
+    start_worker(settings)
+    worker = take_worker(settings, ["build", "--select", "resource_type:seed", "--indirect-selection", "cautious"])
+    for line in worker.stdout:  # until a node runs, on one of dbt's threads
+        if b'"LogStartLine"' in line:
+            break
+    worker.stdout.close()
+    try:
+        assert worker.wait(timeout=30) == ORPHANED
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+        raise AssertionError("the dbt process went on for 30 s with nobody reading it") from None
+    duckdb.connect(str(settings.build_db)).close()  # nobody holds it any more

@@ -34,9 +34,33 @@ import json
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 SHOWN_LEVELS = frozenset({"info", "warn", "error"})  # what dbt prints on standard output
+ORPHANED = 3  # exit status when the run that started this process is gone (nobody reads it)
+
+
+def end_with_parent(poll_seconds: float = 0.5) -> None:
+    """End this process as soon as the run process that started it is gone.
+
+    A build whose run died (killed, out of memory, stopped by `timeout`) has nobody to report to,
+    and it holds the build database open: DuckDB's lock would refuse it to every later refresh for as
+    long as the build lives. And it would live forever: its next event written to the broken pipe
+    raises on one of dbt's threads, which loses the callback that marks its node done, and the build
+    waits for that node without end. So a thread here watches the parent, and `emit` ends the
+    process on a broken pipe (whichever comes first). The build database then holds what dbt had
+    committed, as after a failed build: DuckDB rolls back the open transaction when the file is next
+    opened, nothing was published, and the next run builds again.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(ORPHANED)
+
+    threading.Thread(target=watch, name="talent-end-with-parent", daemon=True).start()
 
 
 def drop_debug_events() -> None:
@@ -120,6 +144,7 @@ def main(argv: list[str]) -> int:
     # dbt's import and parse make the objects the process keeps to its end, and little garbage:
     # no cyclic collection meanwhile, then they are frozen out of every later one
     gc.disable()
+    end_with_parent()
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
@@ -166,8 +191,11 @@ def main(argv: list[str]) -> int:
             return
         text = json.dumps(msg_to_dict(msg))
         with lock:
-            out.write(text + "\n")
-            out.flush()
+            try:
+                out.write(text + "\n")
+                out.flush()
+            except BrokenPipeError:  # the run is gone (`end_with_parent`)
+                os._exit(ORPHANED)
 
     built = dbtRunner(manifest=manifest, callbacks=[emit]).invoke([*build_args, *log_flags])
     gc.freeze()  # the process ends here: no last collection over all of dbt's objects at exit
