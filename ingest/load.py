@@ -161,22 +161,52 @@ class IngestReport:
 
 
 class BuildRefused(RuntimeError):
-    """The build database cannot be used as it is (another PII key, an older layout): what to do."""
+    """The build database cannot be used as it is (another PII key, an older layout, another process
+    has it open): what to do. Its message is written here for operators and quotes no landed value,
+    so a failed run shows it (`orchestration.run.EXPLAINED_ERRORS`)."""
+
+
+class BuildInUse(BuildRefused):
+    """Another process holds the build database or the restricted store open (DuckDB lets one
+    process write a file and locks it against all others)."""
+
+
+_LOCK_HOLDER = re.compile(r"Could not set lock on file .*Conflicting lock is held in (.+?) \(PID (\d+)\)", re.DOTALL)
+
+
+@contextmanager
+def _refused_when_locked(path: Path):
+    """DuckDB's lock conflict on `path` as a `BuildInUse` that names the holding program and its PID
+    (all of DuckDB's message this keeps: a file path and a process, never data)."""
+    try:
+        yield
+    except duckdb.IOException as exc:
+        held = _LOCK_HOLDER.search(str(exc))
+        if held is None:
+            raise
+        program, pid = Path(held.group(1)).name, held.group(2)
+        raise BuildInUse(
+            f"{path} is open in another process ({program}, PID {pid}), and DuckDB lets only one process "
+            f"write it: end or wait for that process (a DuckDB session on the file, a stuck run; "
+            f"`ps -p {pid}` shows it), then run again"
+        ) from None
 
 
 def connect_build(build_db: Path, restricted_db: Path, key: PiiKey) -> duckdb.DuckDBPyConnection:
     """The build database (schema ``raw`` made if missing) with the restricted store attached, under
     the build's memory limit (`memory_limit`); raises BuildRefused when it was made with another PII
-    key or an older layout."""
+    key or an older layout, BuildInUse when another process has either file open."""
     private_dir(build_db.parent)
     private_dir(restricted_db.parent)
     with private_umask():
-        con = duckdb.connect(str(build_db))
+        with _refused_when_locked(build_db):
+            con = duckdb.connect(str(build_db))
         try:
             con.execute("set enable_progress_bar = false")
             con.execute(f"set temp_directory = '{_sql(str(build_db.parent / 'tmp'))}'")
             con.execute(f"set memory_limit = '{_sql(memory_limit())}'")
-            con.execute(f"attach '{_sql(str(restricted_db))}' as restricted")
+            with _refused_when_locked(restricted_db):
+                con.execute(f"attach '{_sql(str(restricted_db))}' as restricted")
             con.execute("create schema if not exists raw")
             _check_layout(con)
             for ddl in (LEDGER_DDL, QUARANTINE_DDL, META_DDL, NAME_KEYS_DDL, restricted.DDL):

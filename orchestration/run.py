@@ -312,13 +312,29 @@ def _worker_log(build_dir: Path) -> Path:
     return logs / "suite-worker.log"
 
 
+# Exception classes whose messages this project writes for operators and which never quote a landed
+# value (`ingest.load.BuildRefused` and its kinds): a failed step shows them with their message.
+EXPLAINED_ERRORS = frozenset({"BuildRefused", "BuildInUse"})
+
+
 def error_classes(error) -> str:
-    """A step's error as the chain of its exception classes, never its text (it may quote a row)."""
+    """A step's error as the chain of its exception classes, never its text (it may quote a row),
+    except the message of an `EXPLAINED_ERRORS` class: what the operator is to do."""
     names = []
     while error is not None and len(names) < 5:
-        names.append(error.cls_name or "error")
+        name = error.cls_name or "error"
+        if name in EXPLAINED_ERRORS:
+            name += ": " + _explanation(error.message or "", name)
+        names.append(name)
         error = error.cause
     return " <- ".join(names) if names else "error"
+
+
+def _explanation(message: str, name: str) -> str:
+    """The text of an explained error's message (Dagster's starts with the class's dotted name)."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    _, found, rest = first.partition(f"{name}: ")
+    return (rest if found else first)[:400]
 
 
 def step_durations(records) -> dict[str, float]:

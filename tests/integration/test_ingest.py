@@ -105,6 +105,36 @@ def test_a_changed_pii_key_is_refused(tmp_path, landing, pii_key, monkeypatch):
         _connect(tmp_path)
 
 
+
+@pytest.mark.parametrize("held", ["build/build.duckdb", "restricted/restricted.duckdb"])
+def test_a_build_database_another_process_holds_is_refused_naming_that_process(tmp_path, pii_key, held):
+    """DuckDB lets one process write a file: a DuckDB session left open on the build database or
+    the restricted store (or a stuck run) makes every refresh fail until it ends. The refusal names
+    the file and the holder's PID, and says what to do."""
+    import subprocess
+    import sys
+
+    from ingest.load import BuildInUse
+
+    con, _ = _connect(tmp_path)  # both files exist
+    con.close()
+    hold = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path / held)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(BuildInUse) as refused:
+            _connect(tmp_path)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    message = str(refused.value)
+    assert str(tmp_path / held) in message
+    assert f"PID {holder.pid})" in message and f"ps -p {holder.pid}" in message
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    con, _ = _connect(tmp_path)  # once the holder has ended, the build opens again
+    con.close()
+
 @pytest.mark.parametrize("reader", ["exact", "fast"])
 def test_free_text_is_cleaned_unless_it_is_plain_ascii_already(tmp_path, pii_key, monkeypatch, reader):
     """Free-text values that cleaning can change (surrounding spaces, full-width or no-break

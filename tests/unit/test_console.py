@@ -95,3 +95,26 @@ def test_dbt_node_log_counts_finished_nodes_and_keeps_the_closing_line(tmp_path)
     assert log.done_line == "Done. PASS=1 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=3"
     text = (tmp_path / "logs" / "dbt.log").read_text()
     assert "\x1b[" not in text and "[OK in 0.1s]" in text
+
+
+def test_a_failed_step_shows_the_message_of_an_error_written_for_operators():
+    """`BuildRefused` and its kinds say what to do, and quote no landed value: their text is shown;
+    any other class's is not."""
+    refused = _ErrorInfo(
+        "ingest.load.BuildInUse: build.duckdb is open in another process (python3.11, PID 4242), ...\n",
+        "BuildInUse",
+    )
+    error = _ErrorInfo(f"boom {ID_NUMBER}", "DagsterExecutionStepExecutionError", refused)
+    assert error_classes(error) == (
+        "DagsterExecutionStepExecutionError <- BuildInUse: build.duckdb is open in another process "
+        "(python3.11, PID 4242), ..."
+    )
+    hidden = _ErrorInfo(f"boom {ID_NUMBER}", "DagsterExecutionStepExecutionError", _ErrorInfo(f"x {ID_NUMBER}", "IOException"))
+    assert ID_NUMBER not in error_classes(hidden)
+
+
+def test_the_errors_shown_with_their_message_are_the_build_refusals():
+    from ingest.load import BuildRefused
+    from orchestration.run import EXPLAINED_ERRORS
+
+    assert {cls.__name__ for cls in (BuildRefused, *BuildRefused.__subclasses__())} == EXPLAINED_ERRORS
