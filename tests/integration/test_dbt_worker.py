@@ -121,18 +121,18 @@ def test_dbts_own_log_has_no_debug_lines_unless_asked(settings, monkeypatch):
         assert ("[debug]" in text) is debug_lines
 
 
-def test_a_worker_keeps_dbts_compiled_templates_for_the_next_one(settings, tmp_path):
-    """The first build of a project copy writes the compiled Jinja into the project's target folder
-    (`templates.FILE_NAME`), and a later worker's parse and build that take the same paths compile
-    nothing new, so the file is not rewritten. A copy of the project of its own: the suite's other builds
-    share the checkout's target folder."""
+def test_a_worker_keeps_dbts_compiled_templates_and_schemas_for_the_next_one(settings, tmp_path):
+    """The first build of a project copy writes the compiled Jinja and dbt's JSON schemas into the
+    project's target folder (`templates.FILE_NAME`, `schemas.FILE_NAME`), and a later worker's parse
+    and build that take the same paths compile and build nothing new, so neither file is rewritten.
+    A copy of the project of its own: the suite's other builds share the checkout's target folder."""
     import shutil
 
-    from orchestration.defs.dbt.templates import FILE_NAME
+    from orchestration.defs.dbt import schemas, templates
 
     project = tmp_path / "dbt_project"
     shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    kept = project / "target" / FILE_NAME
+    kept = {name: project / "target" / name for name in (templates.FILE_NAME, schemas.FILE_NAME)}
     select = ["build", "--select", "ref_skill_levels", "--indirect-selection", "cautious"]
     mtimes = []
     for _ in range(3):  # the second build of a seed takes other macros (truncate, not create)
@@ -141,10 +141,13 @@ def test_a_worker_keeps_dbts_compiled_templates_for_the_next_one(settings, tmp_p
         events = list(stream(worker, settings).stream_raw_events())
         assert worker.returncode == 0
         assert any(e.raw_event["info"]["name"] == "LogTestResult" for e in events)
-        assert kept.stat().st_size > 10_000
-        mtimes.append(kept.stat().st_mtime_ns)
+        assert kept[templates.FILE_NAME].stat().st_size > 10_000
+        assert kept[schemas.FILE_NAME].stat().st_size > 10_000  # the project's, the profile's, ...
+        mtimes.append({name: path.stat().st_mtime_ns for name, path in kept.items()})
     assert mtimes[2] == mtimes[1]
-    assert not (dbt_target_path(settings) / FILE_NAME).exists()  # not in the build's folder
+    assert mtimes[1][schemas.FILE_NAME] == mtimes[0][schemas.FILE_NAME]  # built by the first worker only
+    for name in kept:
+        assert not (dbt_target_path(settings) / name).exists()  # not in the build's folder
 
 
 

@@ -55,7 +55,7 @@ def test_kept_code_renders_as_dbt_renders_in_both_environments(patched, tmp_path
     assert _render_all() == expected  # the same run: no second compile, no file read
     assert (first.compiled, first.hits) == (len(SOURCES), 0)
     first.save()
-    assert (tmp_path / FILE_NAME).read_bytes().startswith(first.header)
+    assert (tmp_path / FILE_NAME).read_bytes().startswith(first.file.header)
 
     second = patched()  # the next run, in a new process: every template from the file
     assert _render_all() == expected

@@ -34,28 +34,29 @@ FILE_NAME = "jinja_code.marshal"
 MAX_UNUSED = 2000  # templates kept that the last run did not use (old versions of edited models)
 
 
-def _header() -> bytes:
+def versions_header(kind: str, packages: tuple[str, ...]) -> bytes:
+    """The first line of a kept file: what it holds and the Python and package versions it is
+    valid for (a file with any other first line is ignored)."""
     versions = [f"{sys.implementation.cache_tag}"]
-    for package in ("jinja2", "dbt-common", "dbt-core"):
+    for package in packages:
         try:
             versions.append(f"{package}={importlib.metadata.version(package)}")
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{package}=?")
-    return ("talent-jinja-code " + " ".join(versions) + "\n").encode()
+    return (f"{kind} " + " ".join(versions) + "\n").encode()
 
 
-class CompiledTemplates:
-    """Code objects of compiled Jinja templates, loaded from and saved to one file."""
+class KeptFile:
+    """A dict the warm dbt process keeps between runs in one file (`marshal`, after a header line
+    naming the versions it is valid for), written atomically: each writer through a temporary file
+    of its own (builds run side by side in the test suite), so a reader sees the old file or a new
+    one. A file that does not match (other versions, damaged, unreadable) reads as empty."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, header: bytes):
         self.path = path
-        self.header = _header()
-        self._kept = self._load()
-        self._used: dict[tuple[bool, str], object] = {}
-        self.hits = 0
-        self.compiled = 0
+        self.header = header
 
-    def _load(self) -> dict:
+    def load(self) -> dict:
         try:
             data = self.path.read_bytes()
         except OSError:
@@ -67,6 +68,31 @@ class CompiledTemplates:
         except (EOFError, ValueError, TypeError):
             return {}
         return kept if isinstance(kept, dict) else {}
+
+    def write(self, content: dict) -> None:
+        try:
+            data = self.header + marshal.dumps(content)
+        except ValueError:  # not plain data: nothing is kept, the next run makes it again
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")  # builds run side by side
+        try:
+            partial.write_bytes(data)
+            os.replace(partial, self.path)
+        except OSError:  # a full disk, a read-only checkout: the next run builds it again
+            with contextlib.suppress(OSError):
+                partial.unlink()
+
+
+class CompiledTemplates:
+    """Code objects of compiled Jinja templates, loaded from and saved to one file."""
+
+    def __init__(self, path: Path):
+        self.file = KeptFile(path, versions_header("talent-jinja-code", ("jinja2", "dbt-common", "dbt-core")))
+        self._kept = self.file.load()
+        self._used: dict[tuple[bool, str], object] = {}
+        self.hits = 0
+        self.compiled = 0
 
     def code(self, environment, source: str, native: bool):
         """The code `environment.compile(source)` gives, compiled at most once per file."""
@@ -88,15 +114,7 @@ class CompiledTemplates:
         if not self.compiled:
             return
         unused = [(k, v) for k, v in self._kept.items() if k not in self._used][:MAX_UNUSED]
-        data = self.header + marshal.dumps({**dict(unused), **self._used})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")  # builds run side by side
-        try:
-            partial.write_bytes(data)
-            os.replace(partial, self.path)
-        except OSError:  # a full disk, a read-only checkout: the next run compiles again
-            with contextlib.suppress(OSError):
-                partial.unlink()
+        self.file.write({**dict(unused), **self._used})
 
 
 def install(folder: Path) -> CompiledTemplates | None:
