@@ -176,3 +176,16 @@ def fresh_python(script: str) -> Any:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def spoiled_copies(good: bytes, package: str) -> list[bytes]:
+    """A file the warm dbt process keeps (`orchestration.defs.dbt.templates.KeptFile`), spoiled each
+    way a reader must ignore: written by another version of `package`, damaged after its header,
+    cut short, empty."""
+    header_end = good.index(b"\n") + 1
+    return [
+        good.replace(f"{package}=".encode(), f"{package}=0.".encode(), 1),
+        good[:header_end] + b"\x00not marshal",
+        good[: len(good) // 2],
+        b"",
+    ]

@@ -14,6 +14,7 @@ from dbt_common.dataclass_schema import dbtClassMixin
 
 from orchestration.defs.dbt import schemas
 from orchestration.defs.dbt.schemas import FILE_NAME
+from tests.support import spoiled_copies
 
 ORIGINAL = dbtClassMixin.__dict__["json_schema"]
 BUILD = ORIGINAL.__func__
@@ -71,13 +72,7 @@ def test_a_file_of_other_versions_or_damaged_is_ignored_and_rewritten(patched, t
     Project.json_schema()
     first.save()
     good = (tmp_path / FILE_NAME).read_bytes()
-    header_end = good.index(b"\n") + 1
-    for bad in (
-        good.replace(b"mashumaro=", b"mashumaro=0.", 1),  # written by another mashumaro
-        good[:header_end] + b"\x00not marshal",  # damaged after the header
-        good[: len(good) // 2],  # cut short
-        b"",
-    ):
+    for bad in spoiled_copies(good, "mashumaro"):
         (tmp_path / FILE_NAME).write_bytes(bad)
         kept = patched()
         assert _as_json(Project.json_schema()) == _as_json(BUILD(Project))

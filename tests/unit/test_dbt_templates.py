@@ -10,6 +10,7 @@ import pytest
 
 from orchestration.defs.dbt import templates
 from orchestration.defs.dbt.templates import FILE_NAME
+from tests.support import spoiled_copies
 
 ORIGINAL = common_jinja.get_template
 
@@ -71,12 +72,7 @@ def test_a_file_of_other_versions_or_damaged_is_ignored_and_rewritten(patched, t
     cache.save()
     good = (tmp_path / FILE_NAME).read_bytes()
     header_end = good.index(b"\n") + 1
-    for bad in (
-        good.replace(b"jinja2=", b"jinja2=0.", 1),  # written by another Jinja
-        good[:header_end] + b"\x00not marshal",  # damaged after the header
-        good[: len(good) // 2],  # cut short
-        b"",
-    ):
+    for bad in spoiled_copies(good, "jinja2"):
         (tmp_path / FILE_NAME).write_bytes(bad)
         cache = patched()
         assert _render_all()[2] == 6
