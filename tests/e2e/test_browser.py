@@ -122,13 +122,25 @@ def browser():
         ctx.close()
 
 
-def _login(page, base: str, password: str) -> None:
-    page.goto(base + "/login/")
-    page.wait_for_selector("#username", timeout=120_000)
-    page.fill("#username", "admin")
-    page.fill("#password", password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda u: "/login" not in u, timeout=120_000)
+def _login(page, base: str, password: str, attempts: int = 3) -> None:
+    """Sign in as an analyst would, trying again (as one would) when the form comes back: on a
+    loaded machine the login page was once still settling when the form was sent, and every later
+    page of that run redirected to the login again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        page.goto(base + "/login/")
+        page.wait_for_selector("#username", timeout=120_000)
+        page.wait_for_load_state("networkidle", timeout=120_000)
+        page.fill("#username", "admin")
+        page.fill("#password", password)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_url(lambda u: "/login" not in u, timeout=60_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise
 
 
 def _open_dashboard(page, base: str, slug: str) -> None:
