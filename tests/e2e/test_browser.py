@@ -124,8 +124,8 @@ def browser():
 
 def _login(page, base: str, password: str, attempts: int = 3) -> None:
     """Sign in as an analyst would, trying again (as one would) when the form comes back: on a
-    loaded machine the login page was once still settling when the form was sent, and every later
-    page of that run redirected to the login again."""
+    loaded machine the browser once stayed on the login page for two minutes after sending the form
+    (Superset's log showed three sign-ins and then nothing)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(1, attempts + 1):
@@ -143,9 +143,22 @@ def _login(page, base: str, password: str, attempts: int = 3) -> None:
                 raise
 
 
-def _open_dashboard(page, base: str, slug: str) -> None:
-    page.goto(f"{base}/superset/dashboard/{slug}/")
-    page.wait_for_selector(".dashboard-component-chart-holder", timeout=120_000)
+def _open_dashboard(page, base: str, slug: str, attempts: int = 2) -> None:
+    """Open a dashboard and wait for its charts. A page that shows no chart in two minutes is kept
+    as a screenshot (`SCREENSHOTS`/stalled-<slug>-<n>.png) and opened again, as an analyst would
+    reload it: on a loaded machine a page once stalled after its first requests (Superset's log
+    showed nothing more), and the run failed there."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        page.goto(f"{base}/superset/dashboard/{slug}/")
+        try:
+            page.wait_for_selector(".dashboard-component-chart-holder", timeout=120_000)
+            break
+        except PlaywrightTimeout:
+            page.screenshot(path=str(SCREENSHOTS / f"stalled-{slug}-{attempt}.png"), full_page=True)
+            if attempt == attempts:
+                raise
     # every chart has rendered (no loading spinner left) and none shows an error
     page.wait_for_function(
         "() => document.querySelectorAll('.dashboard-component-chart-holder').length > 0 && "
