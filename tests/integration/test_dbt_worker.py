@@ -150,7 +150,6 @@ def test_a_worker_keeps_dbts_compiled_templates_and_schemas_for_the_next_one(set
         assert not (dbt_target_path(settings) / name).exists()  # not in the build's folder
 
 
-
 def test_a_build_nobody_reads_any_more_ends_and_lets_go_of_the_build_database(settings):
     """A run that dies mid-build (SIGKILL, out of memory, `timeout`) leaves its dbt process writing
     events to a pipe nobody reads. It must end, not hang on holding the build database, which

@@ -105,7 +105,6 @@ def test_a_changed_pii_key_is_refused(tmp_path, landing, pii_key, monkeypatch):
         _connect(tmp_path)
 
 
-
 @pytest.mark.parametrize("held", ["build/build.duckdb", "restricted/restricted.duckdb"])
 def test_a_build_database_another_process_holds_is_refused_naming_that_process(tmp_path, pii_key, held):
     """DuckDB lets one process write a file: a DuckDB session left open on the build database or
@@ -134,6 +133,7 @@ def test_a_build_database_another_process_holds_is_refused_naming_that_process(t
     assert refused.value.__cause__ is None and refused.value.__suppress_context__
     con, _ = _connect(tmp_path)  # once the holder has ended, the build opens again
     con.close()
+
 
 @pytest.mark.parametrize("reader", ["exact", "fast"])
 def test_free_text_is_cleaned_unless_it_is_plain_ascii_already(tmp_path, pii_key, monkeypatch, reader):
