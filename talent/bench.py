@@ -22,7 +22,10 @@ Scenarios (which run at a scale is in `SCALES`):
   warehouse; **day on empty**: the same files alone on an empty warehouse; **nothing new**: the
   refresh again with nothing new landed;
 - **ingest alone**: `ingest.load.ingest` called directly on the clean CSV (rows a second) and on a
-  landing of many small files (milliseconds a file).
+  landing of many small files (milliseconds a file);
+- **bare copy**: the floor under any ingest of the clean CSV on this host (`run_bare_copy`): DuckDB
+  reads it, every column as text, into a table of a new database on disk, under ingest's memory
+  limit, and does nothing else (nothing normalised, keyed, checked, sealed or recorded).
 """
 
 from __future__ import annotations
@@ -219,11 +222,12 @@ def _seed_rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _values(rows: list[tuple]) -> str:
-    def lit(v):
-        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+def _literal(v) -> str:
+    return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
 
-    return ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
+
+def _values(rows: list[tuple]) -> str:
+    return ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
 
 
 def fair_limit_sql(files: list[Path], as_of: date, min_age: int = 16, max_age: int = 60) -> str:
@@ -251,7 +255,7 @@ def fair_limit_sql(files: list[Path], as_of: date, min_age: int = 16, max_age: i
         | {(u["name"], u["code"]) for u in units}
         | {(u["short_name"], u["code"]) for u in units}
     )
-    file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    file_list = "[" + ", ".join(_literal(str(f)) for f in files) + "]"
     digits = " + ".join(
         f"((n // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
     )
@@ -335,6 +339,30 @@ def run_fair_limit(files: list[Path], as_of: date, min_age: int = 16, max_age: i
     rows = con.execute(sql).fetchall()
     seconds = time.perf_counter() - started
     return {"query_seconds": seconds, "counts": {(r[0] or "650000"): [r[1], r[2]] for r in rows}}
+
+
+def run_bare_copy(path: Path, database: Path) -> dict:
+    """In a child process: `path` read by DuckDB, every column as text, into a table of a new
+    database file, with ingest's memory limit and spill folder; timed from connect to close (the
+    checkpoint that makes the table durable included). Returns the seconds and the rows copied."""
+    import duckdb
+
+    from ingest.memory import memory_limit
+
+    _fresh(database.parent).mkdir(parents=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("set enable_progress_bar = false")
+        con.execute(f"set memory_limit = {_literal(memory_limit())}")
+        con.execute(f"set temp_directory = {_literal(database.parent / 'tmp')}")
+        con.execute(f"create table landed as select * from read_csv({_literal(path)}, all_varchar = true, header = true)")
+        rows = con.execute("select count(*) from landed").fetchone()[0]
+    finally:
+        con.close()
+    seconds = time.perf_counter() - started
+    _fresh(database.parent)
+    return {"seconds": seconds, "rows": rows, "ok": rows > 0}
 
 
 def mart_counts(warehouse: Path, as_of: date) -> dict:
@@ -568,6 +596,10 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
             say(f"  {sc.label} ({i + 1}/{runs_of})")
             sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}, env))
         shutil.rmtree(work / "clean" / "ingest", ignore_errors=True)
+        sc = scenario("clean_copy", "bare copy: DuckDB reads the clean CSV into a table on disk, nothing else")
+        for i in range(runs_of):
+            say(f"  {sc.label} ({i + 1}/{runs_of})")
+            sc.runs.append(_worker("copy", {"path": str(csv_file), "database": str(work / "clean" / "copy" / "copy.duckdb")}, env))
 
         # the limit and the full refresh take turns, so that both meet the host as it is: a shared
         # machine's speed drifts over minutes (the limit's own query 1.7-2.0 s at 2 M rows in one day)
@@ -665,6 +697,11 @@ def _rows_per_second(r: BenchReport) -> float:
     return sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"]) if sc else float("nan")
 
 
+def _copy_rows_per_second(r: BenchReport) -> float:
+    sc = r.scenarios.get("clean_copy")
+    return sc.median(lambda run: run.detail.get("rows", 0) / run.detail["seconds"]) if sc else float("nan")
+
+
 def _ms_per_file(r: BenchReport) -> float:
     sc = r.scenarios.get("files_ingest")
     return sc.median(lambda run: 1000 * run.detail["seconds"] / max(run.detail.get("files", 1), 1)) if sc else float("nan")
@@ -694,6 +731,10 @@ def render(report: BenchReport) -> str:
                 "same counts as the mart" if r.limit_matches_mart else
                 "COUNTS DIFFER from the mart" if r.limit_matches_mart is False else "not compared")
             lines.append(_row(sc, note))
+        elif key == "clean_copy":
+            note = (f"copy alone {_fmt(sc.median(_ingest_seconds))}: {_copy_rows_per_second(r):,.0f} rows/s, the floor "
+                    "under any ingest of this file here")
+            lines.append(_row(sc, note))
         elif key.endswith("_ingest"):
             rows = sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"])
             per_file = sc.median(lambda run: 1000 * run.detail["seconds"] / max(run.detail.get("files", 1), 1))
@@ -707,6 +748,8 @@ def render(report: BenchReport) -> str:
     ratios = []
     if "clean_full" in r.scenarios and "fair_limit" in r.scenarios:
         ratios.append(f"Full refresh / fair limit (query): {r.ratio('clean_full', 'fair_limit', _query_seconds):.1f} ×.")
+    if "clean_ingest" in r.scenarios and "clean_copy" in r.scenarios:
+        ratios.append(f"Ingest alone / bare copy: {_copy_rows_per_second(r) / _rows_per_second(r):.1f} ×.")
     for prefix in ("sample", "clean"):
         if f"{prefix}_nightly" in r.scenarios:
             ratios.append(f"{prefix}: nightly / same day on empty: {r.ratio(f'{prefix}_nightly', f'{prefix}_day_empty'):.2f} ×.")

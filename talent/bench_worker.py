@@ -8,6 +8,7 @@ alone. Modes:
   started first (`invocation.prestart`), as `talent refresh` starts it;
 - ``ingest CONFIG``: `ingest.load.ingest` alone on ``landing`` into a new build under ``root``;
 - ``limit CONFIG``: the fair limit query on ``files`` as of ``as_of``;
+- ``copy CONFIG``: the bare copy of ``path`` into a new database ``database``;
 - ``clean``, ``small_files``, ``sample``: write the benchmark's data (`synth.clean`, `synth.generate`);
 - ``marts CONFIG``: the headline counts of a published warehouse on an as-of date.
 """
@@ -62,6 +63,12 @@ def limit(config: dict) -> dict:
     return run_fair_limit([Path(f) for f in config["files"]], date.fromisoformat(config["as_of"]))
 
 
+def copy(config: dict) -> dict:
+    from talent.bench import run_bare_copy
+
+    return run_bare_copy(Path(config["path"]), Path(config["database"]))
+
+
 def clean(config: dict) -> dict:
     from synth.clean import write_clean_certifications
 
@@ -94,7 +101,7 @@ def marts(config: dict) -> dict:
 
 
 MODES = {
-    "refresh": refresh, "ingest": ingest, "limit": limit, "clean": clean, "small_files": small_files,
+    "refresh": refresh, "ingest": ingest, "limit": limit, "copy": copy, "clean": clean, "small_files": small_files,
     "sample": sample, "marts": marts,
 }  # fmt: skip
 
