@@ -211,7 +211,8 @@ def bench(
 ) -> None:
     """Benchmark the refresh at a scale against the fair limit (DuckDB alone on the same file).
 
-    Full refresh, nightly, same day on empty, nothing new, ingest alone; each run a child process,
+    Full refresh, nightly, same day on empty, nothing new, ingest alone, and a bare copy of the clean
+    CSV into DuckDB (the floor under ingest on this host); each run a child process,
     repeated, measured for wall time and peak memory (medians, with min - max); per-stage times and
     shares from Dagster's run events. Results go to OUTPUT (one section per scale, replaced on a re-run).
     """
