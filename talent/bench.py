@@ -23,9 +23,12 @@ Scenarios (which run at a scale is in `SCALES`):
   refresh again with nothing new landed;
 - **ingest alone**: `ingest.load.ingest` called directly on the clean CSV (rows a second) and on a
   landing of many small files (milliseconds a file);
-- **bare copy**: the floor under any ingest of the clean CSV on this host (`run_bare_copy`): DuckDB
-  reads it, every column as text, into a table of a new database on disk, under ingest's memory
-  limit, and does nothing else (nothing normalised, keyed, checked, sealed or recorded).
+- **bare copy**: the floor under any ingest of the clean CSV into a DuckDB table on this host
+  (`run_bare_copy`): DuckDB reads it, every column as text, into a table of a new database on disk,
+  under ingest's memory limit, and does nothing else (nothing normalised, keyed, checked, sealed or
+  recorded); **bare copy to Parquet** (`run_parquet_copy`): polars streams the same file, every
+  column as text, into one Parquet file, the floor for a raw layer kept as files rather than in
+  DuckDB.
 """
 
 from __future__ import annotations
@@ -365,6 +368,22 @@ def run_bare_copy(path: Path, database: Path) -> dict:
     return {"seconds": seconds, "rows": rows, "ok": rows > 0}
 
 
+def run_parquet_copy(path: Path, out: Path) -> dict:
+    """In a child process: `path` streamed by polars, every column as text, into the LZ4 Parquet
+    file `out` (a new folder), timed until the file is closed; its rows are counted from the file's
+    footer. Returns the seconds and the rows copied, and removes the folder."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    _fresh(out.parent).mkdir(parents=True)
+    started = time.perf_counter()
+    pl.scan_csv(path, infer_schema=False).sink_parquet(out, compression="lz4")
+    seconds = time.perf_counter() - started
+    rows = pq.ParquetFile(out).metadata.num_rows
+    _fresh(out.parent)
+    return {"seconds": seconds, "rows": rows, "ok": rows > 0}
+
+
 def mart_counts(warehouse: Path, as_of: date) -> dict:
     import duckdb
 
@@ -600,6 +619,10 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         for i in range(runs_of):
             say(f"  {sc.label} ({i + 1}/{runs_of})")
             sc.runs.append(_worker("copy", {"path": str(csv_file), "database": str(work / "clean" / "copy" / "copy.duckdb")}, env))
+        sc = scenario("clean_parquet", "bare copy to Parquet: polars streams the clean CSV into one file, nothing else")
+        for i in range(runs_of):
+            say(f"  {sc.label} ({i + 1}/{runs_of})")
+            sc.runs.append(_worker("parquet", {"path": str(csv_file), "out": str(work / "clean" / "parquet" / "copy.parquet")}, env))
 
         # the limit and the full refresh take turns, so that both meet the host as it is: a shared
         # machine's speed drifts over minutes (the limit's own query 1.7-2.0 s at 2 M rows in one day)
@@ -697,8 +720,8 @@ def _rows_per_second(r: BenchReport) -> float:
     return sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"]) if sc else float("nan")
 
 
-def _copy_rows_per_second(r: BenchReport) -> float:
-    sc = r.scenarios.get("clean_copy")
+def _copy_rows_per_second(r: BenchReport, key: str = "clean_copy") -> float:
+    sc = r.scenarios.get(key)
     return sc.median(lambda run: run.detail.get("rows", 0) / run.detail["seconds"]) if sc else float("nan")
 
 
@@ -731,9 +754,10 @@ def render(report: BenchReport) -> str:
                 "same counts as the mart" if r.limit_matches_mart else
                 "COUNTS DIFFER from the mart" if r.limit_matches_mart is False else "not compared")
             lines.append(_row(sc, note))
-        elif key == "clean_copy":
-            note = (f"copy alone {_fmt(sc.median(_ingest_seconds))}: {_copy_rows_per_second(r):,.0f} rows/s, the floor "
-                    "under any ingest of this file here")
+        elif key in ("clean_copy", "clean_parquet"):
+            floor = "into a DuckDB table" if key == "clean_copy" else "kept as Parquet files"
+            note = (f"copy alone {_fmt(sc.median(_ingest_seconds))}: {_copy_rows_per_second(r, key):,.0f} rows/s, the floor "
+                    f"under any ingest of this file {floor} here")
             lines.append(_row(sc, note))
         elif key.endswith("_ingest"):
             rows = sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"])
@@ -750,6 +774,8 @@ def render(report: BenchReport) -> str:
         ratios.append(f"Full refresh / fair limit (query): {r.ratio('clean_full', 'fair_limit', _query_seconds):.1f} ×.")
     if "clean_ingest" in r.scenarios and "clean_copy" in r.scenarios:
         ratios.append(f"Ingest alone / bare copy: {_copy_rows_per_second(r) / _rows_per_second(r):.1f} ×.")
+    if "clean_ingest" in r.scenarios and "clean_parquet" in r.scenarios:
+        ratios.append(f"Ingest alone / bare copy to Parquet: {_copy_rows_per_second(r, 'clean_parquet') / _rows_per_second(r):.1f} ×.")
     for prefix in ("sample", "clean"):
         if f"{prefix}_nightly" in r.scenarios:
             ratios.append(f"{prefix}: nightly / same day on empty: {r.ratio(f'{prefix}_nightly', f'{prefix}_day_empty'):.2f} ×.")

@@ -9,6 +9,7 @@ alone. Modes:
 - ``ingest CONFIG``: `ingest.load.ingest` alone on ``landing`` into a new build under ``root``;
 - ``limit CONFIG``: the fair limit query on ``files`` as of ``as_of``;
 - ``copy CONFIG``: the bare copy of ``path`` into a new database ``database``;
+- ``parquet CONFIG``: the bare copy of ``path`` into a new Parquet file ``out``;
 - ``clean``, ``small_files``, ``sample``: write the benchmark's data (`synth.clean`, `synth.generate`);
 - ``marts CONFIG``: the headline counts of a published warehouse on an as-of date.
 """
@@ -69,6 +70,12 @@ def copy(config: dict) -> dict:
     return run_bare_copy(Path(config["path"]), Path(config["database"]))
 
 
+def parquet(config: dict) -> dict:
+    from talent.bench import run_parquet_copy
+
+    return run_parquet_copy(Path(config["path"]), Path(config["out"]))
+
+
 def clean(config: dict) -> dict:
     from synth.clean import write_clean_certifications
 
@@ -101,7 +108,7 @@ def marts(config: dict) -> dict:
 
 
 MODES = {
-    "refresh": refresh, "ingest": ingest, "limit": limit, "copy": copy, "clean": clean, "small_files": small_files,
+    "refresh": refresh, "ingest": ingest, "limit": limit, "copy": copy, "parquet": parquet, "clean": clean, "small_files": small_files,
     "sample": sample, "marts": marts,
 }  # fmt: skip
 

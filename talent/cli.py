@@ -211,9 +211,9 @@ def bench(
 ) -> None:
     """Benchmark the refresh at a scale against the fair limit (DuckDB alone on the same file).
 
-    Full refresh, nightly, same day on empty, nothing new, ingest alone, and a bare copy of the clean
-    CSV into DuckDB (the floor under ingest on this host); each run a child process,
-    repeated, measured for wall time and peak memory (medians, with min - max); per-stage times and
+    Full refresh, nightly, same day on empty, nothing new, ingest alone, and bare copies of the clean
+    CSV into a DuckDB table and into Parquet (the floors under ingest on this host); each run a child
+    process, repeated, measured for wall time and peak memory (medians, with min - max); per-stage times and
     shares from Dagster's run events. Results go to OUTPUT (one section per scale, replaced on a re-run).
     """
     from talent.bench import SCALES, render, run_bench, write_markdown

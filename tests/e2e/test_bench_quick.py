@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from synth.clean import HEADERS, write_clean_certifications
-from talent.bench import fair_limit_sql, render, run_bare_copy, run_bench, write_markdown
+from talent.bench import fair_limit_sql, render, run_bare_copy, run_bench, run_parquet_copy, write_markdown
 from tests.conftest import ID_WEIGHTS, make_id
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ def test_quick_benchmark_runs_every_measurement_and_writes_markdown(tmp_path, mo
     report = run_bench("quick", tmp_path / "bench", say=lambda _m: None)
     assert {k: sc.ok for k, sc in report.scenarios.items()} == dict.fromkeys(
         [
-            "files_ingest", "clean_ingest", "clean_copy", "fair_limit", "clean_full", "clean_nightly", "clean_nothing_new",
+            "files_ingest", "clean_ingest", "clean_copy", "clean_parquet", "fair_limit", "clean_full", "clean_nightly", "clean_nothing_new",
             "clean_day_empty",
         ],
         True,
@@ -35,9 +35,11 @@ def test_quick_benchmark_runs_every_measurement_and_writes_markdown(tmp_path, mo
     # ingest alone read every row of the clean file and every small file
     assert report.scenarios["clean_ingest"].runs[0].detail["rows_landed"] == 20_000
     assert report.scenarios["files_ingest"].runs[0].detail["files"] == 20
-    # the bare copy, the floor under ingest, copied every row of the same file and left nothing behind
+    # the bare copies, the floors under ingest, copied every row of the same file and left nothing behind
     assert report.scenarios["clean_copy"].runs[0].detail["rows"] == 20_000
+    assert report.scenarios["clean_parquet"].runs[0].detail["rows"] == 20_000
     assert not (tmp_path / "bench" / "clean" / "copy").exists()
+    assert not (tmp_path / "bench" / "clean" / "parquet").exists()
     assert all(r.peak_mib > 50 for sc in report.scenarios.values() for r in sc.runs)
     assert report.machine["bytecode"] == "compiled at install"  # what `make install` does
     out = tmp_path / "BENCHMARKS.md"
@@ -46,7 +48,8 @@ def test_quick_benchmark_runs_every_measurement_and_writes_markdown(tmp_path, mo
     text = out.read_text()
     assert text.count("## `quick` scale") == 1
     assert "fair limit: DuckDB alone" in text and "same counts as the mart" in text
-    assert "Ingest alone / bare copy: " in text and "the floor under any ingest of this file here" in text
+    assert "Ingest alone / bare copy: " in text and "the floor under any ingest of this file into a DuckDB table here" in text
+    assert "Ingest alone / bare copy to Parquet: " in text and "of this file kept as Parquet files here" in text
     assert render(report) in text
 
 
@@ -110,3 +113,14 @@ def test_bare_copy_counts_every_row_of_a_hand_made_file(tmp_path):
     got = run_bare_copy(path, tmp_path / "copy" / "copy.duckdb")
     assert got["rows"] == 2 and got["seconds"] > 0 and got["ok"]
     assert not (tmp_path / "copy").exists()  # the copy is a measurement: nothing is kept
+
+
+def test_parquet_copy_counts_every_row_of_a_hand_made_file(tmp_path):
+    """The Parquet floor reads what ingest must read: a quoted comma and a quoted line break stay
+    inside their fields, and CRLF ends rows: two rows, not three or four."""
+    path = tmp_path / "h.csv"
+    path.write_bytes('证书编号,公民身份号码,备注\r\nC1,"0650102",a\r\nC2,650102199001010011,"b, c\r\nd"\r\n'.encode())
+    out = tmp_path / "parquet" / "copy.parquet"
+    got = run_parquet_copy(path, out)
+    assert got["rows"] == 2 and got["seconds"] > 0 and got["ok"]
+    assert not out.parent.exists()  # the copy is a measurement: nothing is kept
