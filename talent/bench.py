@@ -612,16 +612,18 @@ def run_bench(scale_name: str, workdir: Path, regenerate: bool = False, say=prin
         data["clean"] = {"rows": scale.clean_rows, "bytes": csv_file.stat().st_size, "as_of": as_of.isoformat()}
 
         # ingest alone and the two bare copies take turns, so that their ratios meet the host as it is
-        ingest_sc = scenario("clean_ingest", "ingest alone: the clean CSV")
-        copy_sc = scenario("clean_copy", "bare copy: DuckDB reads the clean CSV into a table on disk, nothing else")
-        parquet_sc = scenario("clean_parquet", "bare copy to Parquet: polars streams the clean CSV into one file, nothing else")
+        turns = [
+            (scenario("clean_ingest", "ingest alone: the clean CSV"), "ingest",
+             lambda: {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}),
+            (scenario("clean_copy", "bare copy: DuckDB reads the clean CSV into a table on disk, nothing else"), "copy",
+             lambda: {"path": str(csv_file), "database": str(work / "clean" / "copy" / "copy.duckdb")}),
+            (scenario("clean_parquet", "bare copy to Parquet: polars streams the clean CSV into one file, nothing else"),
+             "parquet", lambda: {"path": str(csv_file), "out": str(work / "clean" / "parquet" / "copy.parquet")}),
+        ]  # fmt: skip
         for i in range(runs_of):
-            say(f"  {ingest_sc.label} ({i + 1}/{runs_of})")
-            ingest_sc.runs.append(_worker("ingest", {"landing": str(landing), "root": str(_fresh(work / "clean" / "ingest"))}, env))
-            say(f"  {copy_sc.label} ({i + 1}/{runs_of})")
-            copy_sc.runs.append(_worker("copy", {"path": str(csv_file), "database": str(work / "clean" / "copy" / "copy.duckdb")}, env))
-            say(f"  {parquet_sc.label} ({i + 1}/{runs_of})")
-            parquet_sc.runs.append(_worker("parquet", {"path": str(csv_file), "out": str(work / "clean" / "parquet" / "copy.parquet")}, env))
+            for sc, mode, config in turns:
+                say(f"  {sc.label} ({i + 1}/{runs_of})")
+                sc.runs.append(_worker(mode, config(), env))
         shutil.rmtree(work / "clean" / "ingest", ignore_errors=True)
 
         # the limit and the full refresh take turns, so that both meet the host as it is: a shared
@@ -723,7 +725,12 @@ def _rows_per_second(r: BenchReport) -> float:
     return sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"]) if sc else float("nan")
 
 
-def _copy_rows_per_second(r: BenchReport, key: str = "clean_copy") -> float:
+# the bare copies, each the floor under ingest for one way of keeping the raw rows: scenario -> the
+# name its ratio to ingest alone goes by, and where that floor keeps the rows
+FLOORS = {"clean_copy": ("bare copy", "into a DuckDB table"), "clean_parquet": ("bare copy to Parquet", "kept as Parquet files")}
+
+
+def _copy_rows_per_second(r: BenchReport, key: str) -> float:
     sc = r.scenarios.get(key)
     return sc.median(lambda run: run.detail.get("rows", 0) / run.detail["seconds"]) if sc else float("nan")
 
@@ -757,10 +764,9 @@ def render(report: BenchReport) -> str:
                 "same counts as the mart" if r.limit_matches_mart else
                 "COUNTS DIFFER from the mart" if r.limit_matches_mart is False else "not compared")
             lines.append(_row(sc, note))
-        elif key in ("clean_copy", "clean_parquet"):
-            floor = "into a DuckDB table" if key == "clean_copy" else "kept as Parquet files"
+        elif key in FLOORS:
             note = (f"copy alone {_fmt(sc.median(_ingest_seconds))}: {_copy_rows_per_second(r, key):,.0f} rows/s, the floor "
-                    f"under any ingest of this file {floor} here")
+                    f"under any ingest of this file {FLOORS[key][1]} here")
             lines.append(_row(sc, note))
         elif key.endswith("_ingest"):
             rows = sc.median(lambda run: run.detail.get("rows_landed", 0) / run.detail["seconds"])
@@ -775,10 +781,9 @@ def render(report: BenchReport) -> str:
     ratios = []
     if "clean_full" in r.scenarios and "fair_limit" in r.scenarios:
         ratios.append(f"Full refresh / fair limit (query): {r.ratio('clean_full', 'fair_limit', _query_seconds):.1f} ×.")
-    if "clean_ingest" in r.scenarios and "clean_copy" in r.scenarios:
-        ratios.append(f"Ingest alone / bare copy: {_copy_rows_per_second(r) / _rows_per_second(r):.1f} ×.")
-    if "clean_ingest" in r.scenarios and "clean_parquet" in r.scenarios:
-        ratios.append(f"Ingest alone / bare copy to Parquet: {_copy_rows_per_second(r, 'clean_parquet') / _rows_per_second(r):.1f} ×.")
+    for key, (name, _) in FLOORS.items():
+        if "clean_ingest" in r.scenarios and key in r.scenarios:
+            ratios.append(f"Ingest alone / {name}: {_copy_rows_per_second(r, key) / _rows_per_second(r):.1f} ×.")
     for prefix in ("sample", "clean"):
         if f"{prefix}_nightly" in r.scenarios:
             ratios.append(f"{prefix}: nightly / same day on empty: {r.ratio(f'{prefix}_nightly', f'{prefix}_day_empty'):.2f} ×.")
